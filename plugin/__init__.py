@@ -1,0 +1,39 @@
+"""naltrexone-cds: a CDS Hooks 2.0 service guarding naltrexone starts."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from plugin.errors import register_error_handlers
+from plugin.policy import load_policy
+from plugin.settings import load_settings
+from plugin.terminology import default_terminology
+
+__all__ = ["create_app"]
+
+log = logging.getLogger("naltrexone_cds")
+
+
+def create_app(settings: Mapping[str, Any] | None = None) -> Flask:
+    """Build the Flask app: settings (env, then ``settings`` on top), policy, value sets, routes."""
+    from plugin import api, feedback
+
+    resolved = load_settings(settings)
+    app = Flask(__name__)
+    app.config["SETTINGS"] = resolved
+    app.config["POLICY"] = load_policy(resolved.policy_file or None)
+    app.config["TERMINOLOGY"] = default_terminology()
+    app.config["MAX_CONTENT_LENGTH"] = resolved.max_body_bytes
+    if resolved.dev_mode:
+        log.warning(
+            "AUTH=none: EHR JWTs are NOT verified and loopback FHIR servers are allowed. "
+            "Development only - never expose this service to a network."
+        )
+    register_error_handlers(app)
+    app.register_blueprint(api.bp)
+    feedback.init_app(app)
+    return app

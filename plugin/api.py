@@ -1,0 +1,53 @@
+"""HTTP surface: discovery, hook calls, health.  parse -> evaluate -> JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from flask import Blueprint, Response, current_app, request
+
+from plugin.errors import BadHookRequest, UnsupportedMediaType
+from plugin.evaluate import evaluate
+from plugin.hook_request import parse_hook_request
+from plugin.services import discovery, get_service
+
+bp = Blueprint("cds", __name__)
+
+
+def json_response(body: Any, status: int = 200) -> Response:
+    return Response(orjson.dumps(body), status=status, mimetype="application/json")
+
+
+def read_json_body() -> Any:
+    """The request body as JSON, or a 4xx naming the problem."""
+    mimetype = request.mimetype or ""
+    if mimetype and mimetype != "application/json" and not mimetype.endswith("+json"):
+        raise UnsupportedMediaType(f"expected application/json, got {mimetype}")
+    raw = request.get_data(cache=False)
+    if not raw:
+        raise BadHookRequest("request body is empty")
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise BadHookRequest(f"request body is not valid JSON: {exc.msg} at position {exc.pos}") from None
+
+
+@bp.get("/cds-services")
+def list_services() -> Response:
+    return json_response(discovery())
+
+
+@bp.post("/cds-services/<service_id>")
+def call_service(service_id: str) -> Response:
+    service = get_service(service_id)
+    body = read_json_body()
+    hook_request = parse_hook_request(service.id, service.hook, body)
+    cfg = current_app.config
+    response = evaluate(hook_request, cfg["SETTINGS"], cfg["POLICY"], cfg["TERMINOLOGY"])
+    return json_response(response)
+
+
+@bp.get("/healthz")
+def healthz() -> Response:
+    return json_response({"status": "ok"})

@@ -1,0 +1,92 @@
+"""Every clinical threshold in one place, with its rule id and source.
+
+Defaults come from ../shared/reference/clinical/clinical_rules.md (rule table R1-R18 and
+sections 1.3-1.8).  A hospital overrides any of them in one TOML or YAML file named by
+``NALTREXONE_CDS_POLICY_FILE``; unknown keys are refused so a typo cannot silently keep a default.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+
+class PolicyError(ValueError):
+    """Raised when the policy file is unreadable or names an unknown threshold."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Policy:
+    # R2 - short-acting opioids: label asks 7-10 opioid-free days (clinical_rules.md 1.3 [L1][L4]).
+    short_acting_critical_days: int = 7
+    short_acting_warning_days: int = 10
+    # R3 - methadone/buprenorphine/ER opioids: withdrawal "for as long as two weeks" [L1][L4], SAMHSA 10-14 d [S1].
+    long_acting_critical_days: int = 14
+    # R3 - XR buprenorphine injection/implant: releases drug for months (1.3; [unverified] PI) - 6 / 12 months.
+    xr_buprenorphine_critical_days: int = 183
+    xr_buprenorphine_warning_days: int = 365
+    # R1 - supply assumed for an opioid order with no duration, quantity or validity period (CDC relevant period).
+    default_supply_days: int = 30
+    # R4 - positive opioid urine screen counts when effective within this many days.
+    urine_screen_lookback_days: int = 14
+    # R5 - failed naloxone challenge counts within this many days (repeat after >= 24 h [L3]).
+    naloxone_challenge_lookback_days: int = 7
+    # R6 - current dependence/withdrawal Condition recorded within this many days.
+    dependence_lookback_days: int = 30
+    # R6 - a completed detox must have ended at least this many days ago (opioid-free interval).
+    detox_completed_min_days: int = 7
+    # Suggestion course (clinical_rules.md 1.8 and 8: seed leaflet, configurable).
+    course_usual_days: int = 365
+    course_minimum_days: int = 180
+    # Regimens (1.8 [L1][L3]; section 6): oral tablet strength and supply per fill.
+    oral_tablet_mg: float = 50.0
+    oral_fill_days: int = 30
+    xr_dose_mg: float = 380.0
+    xr_interval_days: int = 28
+
+    @property
+    def supply_refills(self) -> int:
+        """Refills so that the fills cover the usual course."""
+        return max(0, -(-self.course_usual_days // self.oral_fill_days) - 1)
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise PolicyError(f"cannot read policy file {path}: {exc.strerror}") from exc
+    try:
+        data = tomllib.loads(text) if path.suffix == ".toml" else yaml.safe_load(text)
+    except (tomllib.TOMLDecodeError, yaml.YAMLError) as exc:
+        raise PolicyError(f"policy file {path} is not valid {path.suffix.lstrip('.')}") from exc
+    if not isinstance(data, dict):
+        raise PolicyError(f"policy file {path} must hold a mapping of threshold names to values")
+    return data
+
+
+def load_policy(path: str | None = None) -> Policy:
+    """Defaults, overridden by the file at ``path`` when given."""
+    policy = Policy()
+    if not path:
+        return policy
+    overrides = _read(Path(path))
+    known = {f.name: f.type for f in fields(Policy)}
+    unknown = sorted(set(overrides) - set(known))
+    if unknown:
+        raise PolicyError(f"policy file {path}: unknown thresholds {', '.join(unknown)}")
+    typed: dict[str, Any] = {}
+    for name, value in overrides.items():
+        kind = float if known[name] in ("float", float) else int
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            raise PolicyError(f"policy file {path}: {name} must be a non-negative number")
+        typed[name] = kind(value)
+    policy = replace(policy, **typed)
+    if policy.short_acting_warning_days < policy.short_acting_critical_days:
+        raise PolicyError("short_acting_warning_days must be >= short_acting_critical_days")
+    if policy.xr_buprenorphine_warning_days < policy.xr_buprenorphine_critical_days:
+        raise PolicyError("xr_buprenorphine_warning_days must be >= xr_buprenorphine_critical_days")
+    return policy

@@ -1,0 +1,1 @@
+"""The patient's record: prefetched, fetched, and what could not be had."""

@@ -1,0 +1,106 @@
+"""Service settings: one frozen value object, read once from the environment or a mapping.
+
+Every field mirrors an env var ``NALTREXONE_CDS_<FIELD upper-case>``; ``create_app(settings)``
+takes the same names in lower case.  Only this module reads ``os.environ``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from datetime import date
+from typing import Any
+
+ENV_PREFIX = "NALTREXONE_CDS_"
+DEFAULT_FHIR_TIMEOUT_S = 2.0
+DEFAULT_MAX_BODY_BYTES = 5 * 1024 * 1024
+
+
+class SettingsError(ValueError):
+    """Raised at start-up when a setting cannot be understood."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    auth: str = "jwt"  # "jwt" | "none"
+    public_url: str = ""
+    fhir_allowlist: tuple[str, ...] = ()
+    fhir_timeout: float = DEFAULT_FHIR_TIMEOUT_S
+    database_url: str = ""
+    state_dir: str = "state"
+    policy_file: str = ""
+    now: date | None = None
+    discovery_public: bool = False
+    trusted_issuers: Mapping[str, str] = field(default_factory=dict)
+    cors_origins: tuple[str, ...] = ()
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    redis_url: str = ""
+    auto_migrate: bool = True
+    log_json: bool = False
+    workers: int = 0
+    threads: int = 0
+
+    @property
+    def dev_mode(self) -> bool:
+        return self.auth == "none"
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{os.path.abspath(self.state_dir)}/naltrexone-cds.sqlite3"
+
+
+def _coerce(name: str, kind: Any, raw: Any) -> Any:
+    if raw is None or raw == "":
+        return None
+    text = str(raw).strip() if not isinstance(raw, (list, tuple, dict)) else raw
+    try:
+        if kind in ("bool", bool):
+            if isinstance(raw, bool):
+                return raw
+            if text.lower() in ("1", "true", "yes", "on"):
+                return True
+            if text.lower() in ("0", "false", "no", "off"):
+                return False
+            raise ValueError(text)
+        if kind in ("int", int):
+            return int(text)
+        if kind in ("float", float):
+            return float(text)
+        if "tuple" in str(kind):
+            items = text if isinstance(text, (list, tuple)) else text.split(",")
+            return tuple(item.strip() for item in items if item.strip())
+        if "Mapping" in str(kind):
+            return dict(text) if isinstance(text, dict) else dict(json.loads(text))
+        if "date" in str(kind):
+            return raw if isinstance(raw, date) else date.fromisoformat(text[:10])
+        return text
+    except (ValueError, TypeError) as exc:
+        raise SettingsError(f"{ENV_PREFIX}{name.upper()}: cannot read {raw!r}") from exc
+
+
+def load_settings(overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None) -> Settings:
+    """Settings from env vars, then the explicit overrides (lower-case names) on top."""
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    known = {f.name: f.type for f in fields(Settings)}
+    for name, kind in known.items():
+        raw = env.get(ENV_PREFIX + name.upper())
+        if name == "workers" and raw is None:
+            raw = env.get("WEB_CONCURRENCY")
+        value = _coerce(name, kind, raw)
+        if value is not None:
+            values[name] = value
+    for name, raw in (overrides or {}).items():
+        if name not in known:
+            raise SettingsError(f"unknown setting {name!r}")
+        value = _coerce(name, known[name], raw)
+        if value is not None:
+            values[name] = value
+    settings = Settings(**values)
+    if settings.auth not in ("jwt", "none"):
+        raise SettingsError(f"{ENV_PREFIX}AUTH must be 'jwt' or 'none', not {settings.auth!r}")
+    if settings.fhir_timeout <= 0:
+        raise SettingsError(f"{ENV_PREFIX}FHIR_TIMEOUT must be positive")
+    return settings
