@@ -58,3 +58,6 @@ def serve_command(host: str, port: int, dev: bool) -> None:
 
 
 # Commands contributed by other modules are registered here.
+from plugin.storage.cli import db_group  # noqa: E402
+
+main.add_command(db_group)
