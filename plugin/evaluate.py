@@ -2,13 +2,37 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from typing import Any
 
+from plugin.facts import build_facts, naltrexone_orders
 from plugin.hook_request import HookRequest
 from plugin.policy import Policy
+from plugin.record.gather import gather_record
+from plugin.responses import compose
+from plugin.rules import run_rules
 from plugin.settings import Settings
 from plugin.terminology import Terminology
 
 
-def evaluate(request: HookRequest, settings: Settings, policy: Policy, terminology: Terminology) -> dict[str, Any]:
-    return {"cards": []}
+def today(settings: Settings) -> date:
+    return settings.now or datetime.now(UTC).date()
+
+
+def _may_concern_naltrexone(request: HookRequest, term: Terminology) -> bool:
+    """True when a selected draft is naltrexone, or cannot be identified without the record."""
+    orders, _ = naltrexone_orders(request, term)
+    if any(o.selected for o in orders):
+        return True
+    return any(o.selected and o.unresolved_medication and not o.codings for o in request.orders)
+
+
+def evaluate(request: HookRequest, settings: Settings, policy: Policy, term: Terminology) -> dict[str, Any]:
+    if not _may_concern_naltrexone(request, term):
+        return {"cards": []}
+    record = gather_record(request, settings)
+    facts = build_facts(request, record, today(settings), policy, term)
+    if not facts.target_orders:
+        return {"cards": []}
+    findings = run_rules(facts, policy)
+    return {"cards": compose(facts, findings, policy, term)}

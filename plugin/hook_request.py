@@ -132,7 +132,11 @@ def _index_bundle(resources: list[dict[str, Any]], container: Any) -> dict[str, 
             index[f"{r['resourceType']}/{r['id']}"] = r
     if isinstance(container, dict):
         for e in container.get("entry") or []:
-            if isinstance(e, dict) and isinstance(e.get("fullUrl"), str) and isinstance(e.get("resource"), dict):
+            if (
+                isinstance(e, dict)
+                and isinstance(e.get("fullUrl"), str)
+                and isinstance(e.get("resource"), dict)
+            ):
                 index[e["fullUrl"]] = e["resource"]
     return index
 

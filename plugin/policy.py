@@ -24,12 +24,12 @@ class Policy:
     # R2 - short-acting opioids: label asks 7-10 opioid-free days (clinical_rules.md 1.3 [L1][L4]).
     short_acting_critical_days: int = 7
     short_acting_warning_days: int = 10
-    # R3 - methadone/buprenorphine/ER opioids: withdrawal "for as long as two weeks" [L1][L4], SAMHSA 10-14 d [S1].
+    # R3 - methadone/buprenorphine/ER opioids: "as long as two weeks" [L1][L4]; SAMHSA 10-14 d [S1].
     long_acting_critical_days: int = 14
-    # R3 - XR buprenorphine injection/implant: releases drug for months (1.3; [unverified] PI) - 6 / 12 months.
+    # R3 - XR buprenorphine injection/implant: releases drug for months (1.3, [unverified]): 6/12 months.
     xr_buprenorphine_critical_days: int = 183
     xr_buprenorphine_warning_days: int = 365
-    # R1 - supply assumed for an opioid order with no duration, quantity or validity period (CDC relevant period).
+    # R1 - supply assumed for an order with no duration or validity period (CDC relevant period).
     default_supply_days: int = 30
     # R4 - positive opioid urine screen counts when effective within this many days.
     urine_screen_lookback_days: int = 14
@@ -90,3 +90,48 @@ def load_policy(path: str | None = None) -> Policy:
     if policy.xr_buprenorphine_warning_days < policy.xr_buprenorphine_critical_days:
         raise PolicyError("xr_buprenorphine_warning_days must be >= xr_buprenorphine_critical_days")
     return policy
+
+
+@dataclass(frozen=True)
+class ScheduledDose:
+    mg: float
+    frequency: int = 1
+    period_days: int = 1  # every N days (ignored when days_of_week is set)
+    days_of_week: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Regimen:
+    id: str
+    label: str
+    form: str  # "oral" | "xr-injectable"
+    doses: tuple[ScheduledDose, ...]
+
+
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
+# The documented regimens (clinical_rules.md 1.8 and 6; labels [L1][L3][L4]).  All oral ones give
+# 350 mg/week; the XR injectable is 380 mg IM every 4 weeks.
+REGIMENS: tuple[Regimen, ...] = (
+    Regimen("oral-50mg-daily", "50 mg by mouth once daily", "oral", (ScheduledDose(50),)),
+    Regimen(
+        "oral-100mg-every-other-day", "100 mg by mouth every other day", "oral", (ScheduledDose(100, 1, 2),)
+    ),
+    Regimen(
+        "oral-150mg-every-third-day", "150 mg by mouth every third day", "oral", (ScheduledDose(150, 1, 3),)
+    ),
+    Regimen(
+        "oral-50mg-weekdays-100mg-saturday",
+        "50 mg by mouth Monday to Friday and 100 mg on Saturday",
+        "oral",
+        (ScheduledDose(50, days_of_week=_WEEKDAYS), ScheduledDose(100, days_of_week=("sat",))),
+    ),
+    Regimen(
+        "xr-380mg-every-4-weeks",
+        "380 mg deep IM gluteal injection every 4 weeks",
+        "xr-injectable",
+        (ScheduledDose(380, 1, 28),),
+    ),
+)
+# Dosing intervals accepted as "every 4 weeks" for the XR injectable: the label says every 4 weeks or
+# once a month [L4].
+XR_INTERVAL_RANGE_DAYS = (28, 31)

@@ -52,7 +52,9 @@ _DESCRIPTION = (
 SERVICES: dict[str, Service] = {
     s.id: s
     for s in (
-        Service("naltrexone-order-select", "order-select", "Naltrexone safety check (order select)", _DESCRIPTION),
+        Service(
+            "naltrexone-order-select", "order-select", "Naltrexone safety check (order select)", _DESCRIPTION
+        ),
         Service("naltrexone-order-sign", "order-sign", "Naltrexone safety check (order sign)", _DESCRIPTION),
         Service(
             "naltrexone-medication-prescribe",

@@ -56,7 +56,9 @@ class Terminology:
             self._index[vs["id"]] = frozenset((normalise_system(c["system"]), c["code"]) for c in contains)
             # Keywords: designations, plus displays without digits (ingredient-level names).
             words = {d["value"].lower() for c in contains for d in c.get("designation", [])}
-            words |= {c["display"].lower() for c in contains if c.get("display") and not _DIGIT.search(c["display"])}
+            words |= {
+                c["display"].lower() for c in contains if c.get("display") and not _DIGIT.search(c["display"])
+            }
             if words:
                 alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
                 self._keywords[vs["id"]] = re.compile(rf"\b({alternatives})\b")
@@ -73,7 +75,9 @@ class Terminology:
 
     def any_in(self, name: str, codings: Iterable[dict[str, Any]]) -> bool:
         index = self._index[name]
-        return any((normalise_system(c.get("system")), str(c.get("code", "")).strip()) in index for c in codings)
+        return any(
+            (normalise_system(c.get("system")), str(c.get("code", "")).strip()) in index for c in codings
+        )
 
     def mentions(self, name: str, text: str) -> bool:
         """True when free text names a keyword (designation) of the value set."""
@@ -86,7 +90,10 @@ class Terminology:
         return Coded(c["system"], c["code"], c.get("display", ""))
 
     def codes(self, name: str) -> list[Coded]:
-        return [Coded(c["system"], c["code"], c.get("display", "")) for c in self._sets[name]["expansion"]["contains"]]
+        return [
+            Coded(c["system"], c["code"], c.get("display", ""))
+            for c in self._sets[name]["expansion"]["contains"]
+        ]
 
 
 def load_terminology(directory: Path = PROFILES_DIR / "valuesets") -> Terminology:

@@ -101,21 +101,48 @@ OPIOID_WORDS = (
 ANTIDIARRHOEAL_WORDS = ["loperamide", "diphenoxylate", "difenoxin", "opium", "paregoric"]
 LONG_ACTING_WORDS = ["methadone", "buprenorphine", "levomethadyl", "levomethadone"]
 ER_MARKERS = ["extended release", "24 hr", "12 hr", "72 hr", "transdermal", "implant"]
-ANTITUSSIVE_MARKERS = ["guaifenesin", "chlorpheniramine", "pseudoephedrine", "promethazine",
-                       "homatropine", "brompheniramine", "phenylephrine", "pyrilamine",
-                       "triprolidine", "chlorcyclizine", "dexchlorpheniramine"]
+ANTITUSSIVE_MARKERS = [
+    "guaifenesin",
+    "chlorpheniramine",
+    "pseudoephedrine",
+    "promethazine",
+    "homatropine",
+    "brompheniramine",
+    "phenylephrine",
+    "pyrilamine",
+    "triprolidine",
+    "chlorcyclizine",
+    "dexchlorpheniramine",
+]
 
 OPIOID_INGREDIENTS: list[Concept] = [
     (RXNORM, code, name)
     for code, name in [
-        ("7052", "morphine"), ("2670", "codeine"), ("5489", "hydrocodone"), ("7804", "oxycodone"),
-        ("3423", "hydromorphone"), ("7814", "oxymorphone"), ("4337", "fentanyl"),
-        ("6813", "methadone"), ("1819", "buprenorphine"), ("10689", "tramadol"),
-        ("787390", "tapentadol"), ("6754", "meperidine"), ("6378", "levorphanol"),
-        ("23088", "dihydrocodeine"), ("1841", "butorphanol"), ("8001", "pentazocine"),
-        ("7238", "nalbuphine"), ("7676", "opium"), ("8785", "propoxyphene"),
-        ("237005", "levomethadyl"), ("3304", "heroin"), ("56795", "sufentanil"),
-        ("73032", "remifentanil"), ("480", "alfentanil"), ("236913", "levomethadone"),
+        ("7052", "morphine"),
+        ("2670", "codeine"),
+        ("5489", "hydrocodone"),
+        ("7804", "oxycodone"),
+        ("3423", "hydromorphone"),
+        ("7814", "oxymorphone"),
+        ("4337", "fentanyl"),
+        ("6813", "methadone"),
+        ("1819", "buprenorphine"),
+        ("10689", "tramadol"),
+        ("787390", "tapentadol"),
+        ("6754", "meperidine"),
+        ("6378", "levorphanol"),
+        ("23088", "dihydrocodeine"),
+        ("1841", "butorphanol"),
+        ("8001", "pentazocine"),
+        ("7238", "nalbuphine"),
+        ("7676", "opium"),
+        ("8785", "propoxyphene"),
+        ("237005", "levomethadyl"),
+        ("3304", "heroin"),
+        ("56795", "sufentanil"),
+        ("73032", "remifentanil"),
+        ("480", "alfentanil"),
+        ("236913", "levomethadone"),
     ]
 ]
 INGREDIENT_SYNONYMS = {"6754": ["pethidine"], "3304": ["diamorphine"]}
@@ -142,8 +169,18 @@ def opioid_products(ref: Path) -> list[Concept]:
     return where(products, has_any(*OPIOID_WORDS))
 
 
-XR_BUP_CODES = {"1996184", "1996192", "2639021", "2639029", "2639031", "2639033", "2639036",
-                "2639041", "2639043", "1797650"}
+XR_BUP_CODES = {
+    "1996184",
+    "1996192",
+    "2639021",
+    "2639029",
+    "2639031",
+    "2639033",
+    "2639036",
+    "2639041",
+    "2639043",
+    "1797650",
+}
 XR_BUP_BRANDS = has_any("sublocade", "brixadi", "probuphine")
 
 
@@ -163,16 +200,35 @@ def build(ref: Path) -> list[dict]:
     long_ing = [c for c in OPIOID_INGREDIENTS if c[2] in LONG_ACTING_WORDS]
     short_acting = [c for c in systemic if not is_long(c) and not is_xr_bup(c)]
     short_ing = [c for c in OPIOID_INGREDIENTS if c[2] not in LONG_ACTING_WORDS]
-    antitussive = [c for c in opioids if any(m in c[2].lower() for m in ANTITUSSIVE_MARKERS)
-                   or ("oral solution" in c[2].lower() and has_any("codeine", "hydrocodone")(c[2].lower())
-                       and "acetaminophen" not in c[2].lower())]
-    antidiarrhoeal_all = dedupe(opioids + read(ref, "vsac-via-cumulus-library-opioid/valueset_rx_opioid.json"))
-    antidiarrhoeal = where(antidiarrhoeal_all, lambda t: bool(re.search(r"\d", t))
-                           and (has_any("loperamide", "diphenoxylate", "difenoxin")(t)
-                                or "opium tincture" in t or "paregoric" in t
-                                or (has_any("opium")(t) and "oral" in t)))
+    antitussive = [
+        c
+        for c in opioids
+        if any(m in c[2].lower() for m in ANTITUSSIVE_MARKERS)
+        or (
+            "oral solution" in c[2].lower()
+            and has_any("codeine", "hydrocodone")(c[2].lower())
+            and "acetaminophen" not in c[2].lower()
+        )
+    ]
+    antidiarrhoeal_all = dedupe(
+        opioids + read(ref, "vsac-via-cumulus-library-opioid/valueset_rx_opioid.json")
+    )
+    antidiarrhoeal = where(
+        antidiarrhoeal_all,
+        lambda t: (
+            bool(re.search(r"\d", t))
+            and (
+                has_any("loperamide", "diphenoxylate", "difenoxin")(t)
+                or "opium tincture" in t
+                or "paregoric" in t
+                or (has_any("opium")(t) and "oral" in t)
+            )
+        ),
+    )
 
-    antagonists = read(ref, "vsac-via-canvas-plugins/2.16.840.1.113883.3.464.1003.198.12.1132_OpiateAntagonists.json")
+    antagonists = read(
+        ref, "vsac-via-canvas-plugins/2.16.840.1.113883.3.464.1003.198.12.1132_OpiateAntagonists.json"
+    )
     nalt = lambda words: [c for c in antagonists if all(w in c[2].lower() for w in words)]  # noqa: E731
     oral = nalt(["naltrexone", "oral tablet"])
     oral = [c for c in oral if "bupropion" not in c[2].lower()]
@@ -191,155 +247,323 @@ def build(ref: Path) -> list[dict]:
         "opioid-urine-drug-screening.json",
     ]
     uds = dedupe(c for rel in uds_sources for c in read(ref, rel))
-    antagonist_analyte = has_any("naltrexone", "naltrexol", "naloxone", "naloxol", "nalmefene",
-                                 r"6-\w*-naltrexol")
+    antagonist_analyte = has_any(
+        "naltrexone", "naltrexol", "naloxone", "naloxol", "nalmefene", r"6-\w*-naltrexol"
+    )
     uds = [c for c in uds if not antagonist_analyte(c[2].lower()) and "cutoff" not in c[2].lower()]
 
     misuse = read(ref, "opioid-misuse-disorders.json")
     current_icd = re.compile(r"^F11\.(2(?!1)\d*|[19]3)$")
-    current_sct = {"75544000", "191819002", "191820008", "1081000119105", "231477003",
-                   "231478008", "231479000", "231480002", "426001001", "703845008",
-                   "1255013006", "1255015004", "1255018002", "87132004", "703846009"}
-    dependence = [c for c in misuse if (c[0] == ICD10 and current_icd.match(c[1]))
-                  or (c[0] == SCT and c[1] in current_sct)]
+    current_sct = {
+        "75544000",
+        "191819002",
+        "191820008",
+        "1081000119105",
+        "231477003",
+        "231478008",
+        "231479000",
+        "231480002",
+        "426001001",
+        "703845008",
+        "1255013006",
+        "1255015004",
+        "1255018002",
+        "87132004",
+        "703846009",
+    }
+    dependence = [
+        c
+        for c in misuse
+        if (c[0] == ICD10 and current_icd.match(c[1])) or (c[0] == SCT and c[1] in current_sct)
+    ]
     oud_history = [c for c in misuse if "poisoning" not in c[2].lower() and "overdose" not in c[2].lower()]
     sud_misuse = read(ref, "conditions-documenting-substance-misuse.json")
     sud_sud = read(ref, "vsac-via-cumulus-library-opioid/valueset_dx_sud_substance_use_disorder.json")
     bup_nx_withdrawal = [c for c in sud_sud if c[1] == "703847000"]
     challenge = [c for c in sud_misuse if c[1] == "1264554000"]
-    alcohol = [c for c in sud_misuse
-               if (c[0] == ICD10 and re.match(r"^F10\.[129]", c[1]))
-               or (c[0] == SCT and "alcohol" in c[2].lower()
-                   and has_any("dependence", "abuse", "alcoholism", "use disorder", "withdrawal")(c[2].lower()))]
+    alcohol = [
+        c
+        for c in sud_misuse
+        if (c[0] == ICD10 and re.match(r"^F10\.[129]", c[1]))
+        or (
+            c[0] == SCT
+            and "alcohol" in c[2].lower()
+            and has_any("dependence", "abuse", "alcoholism", "use disorder", "withdrawal")(c[2].lower())
+        )
+    ]
     alcohol += where([c for c in sud_misuse if c[0] == SCT], has_any("alcoholism"))
-    alcohol_acute = [c for c in alcohol if (c[0] == ICD10 and re.match(r"^F10\.[129][23]", c[1]))
-                     or (c[0] == SCT and "withdrawal" in c[2].lower())]
+    alcohol_acute = [
+        c
+        for c in alcohol
+        if (c[0] == ICD10 and re.match(r"^F10\.[129][23]", c[1]))
+        or (c[0] == SCT and "withdrawal" in c[2].lower())
+    ]
 
     terminal = read(ref, "conditions-likely-terminal-for-opioid-prescribing.json")
     liver_icd = re.compile(r"^K7(2\.[019]|0\.4)")
-    liver_sct = {"197270009", "413438002", "722864002", "59927004", "235884008", "235885009",
-                 "197275004", "716203000", "708248004", "51292008", "235886005"}
+    liver_sct = {
+        "197270009",
+        "413438002",
+        "722864002",
+        "59927004",
+        "235884008",
+        "235885009",
+        "197275004",
+        "716203000",
+        "708248004",
+        "51292008",
+        "235886005",
+    }
     liver = [c for c in terminal if (c[0] == ICD10 and liver_icd.match(c[1])) or c[1] in liver_sct]
     liver += [c for c in sud_misuse if c[1] in {"235875008", "9953008", "235881000"}]
     # codes.md 3.3: ICD-10-CM acute hepatitis codes from the ICD-10-CM structure ([verify]).
-    liver += [(ICD10, code, name) for code, name in [
-        ("K71.10", "Toxic liver disease with hepatic necrosis, without coma"),
-        ("K71.11", "Toxic liver disease with hepatic necrosis, with coma"),
-        ("K71.2", "Toxic liver disease with acute hepatitis"),
-        ("K70.10", "Alcoholic hepatitis without ascites"), ("K70.11", "Alcoholic hepatitis with ascites"),
-        ("B15.0", "Hepatitis A with hepatic coma"), ("B15.9", "Hepatitis A without hepatic coma"),
-        ("B16.0", "Acute hepatitis B with delta-agent with hepatic coma"),
-        ("B16.1", "Acute hepatitis B with delta-agent without hepatic coma"),
-        ("B16.2", "Acute hepatitis B without delta-agent with hepatic coma"),
-        ("B16.9", "Acute hepatitis B without delta-agent and without hepatic coma"),
-        ("B17.0", "Acute delta-(super) infection of hepatitis B carrier"),
-        ("B17.10", "Acute hepatitis C without hepatic coma"), ("B17.11", "Acute hepatitis C with hepatic coma"),
-        ("B17.2", "Acute hepatitis E"), ("B17.8", "Other specified acute viral hepatitis"),
-        ("B17.9", "Acute viral hepatitis, unspecified"),
-    ]]
+    liver += [
+        (ICD10, code, name)
+        for code, name in [
+            ("K71.10", "Toxic liver disease with hepatic necrosis, without coma"),
+            ("K71.11", "Toxic liver disease with hepatic necrosis, with coma"),
+            ("K71.2", "Toxic liver disease with acute hepatitis"),
+            ("K70.10", "Alcoholic hepatitis without ascites"),
+            ("K70.11", "Alcoholic hepatitis with ascites"),
+            ("B15.0", "Hepatitis A with hepatic coma"),
+            ("B15.9", "Hepatitis A without hepatic coma"),
+            ("B16.0", "Acute hepatitis B with delta-agent with hepatic coma"),
+            ("B16.1", "Acute hepatitis B with delta-agent without hepatic coma"),
+            ("B16.2", "Acute hepatitis B without delta-agent with hepatic coma"),
+            ("B16.9", "Acute hepatitis B without delta-agent and without hepatic coma"),
+            ("B17.0", "Acute delta-(super) infection of hepatitis B carrier"),
+            ("B17.10", "Acute hepatitis C without hepatic coma"),
+            ("B17.11", "Acute hepatitis C with hepatic coma"),
+            ("B17.2", "Acute hepatitis E"),
+            ("B17.8", "Other specified acute viral hepatitis"),
+            ("B17.9", "Acute viral hepatitis, unspecified"),
+        ]
+    ]
 
-    detox_vs = read(ref, "vsac-via-canvas-plugins/2.16.840.1.113883.3.464.1003.101.12.1059_DetoxificationVisit.json")
+    detox_vs = read(
+        ref, "vsac-via-canvas-plugins/2.16.840.1.113883.3.464.1003.101.12.1059_DetoxificationVisit.json"
+    )
     alcohol_only = {"20093000", "64297001", "827094004"}
     detox = [c for c in detox_vs if c[1] not in alcohol_only]
-    treatment = read(ref, "vsac-via-canvas-plugins/2.16.840.1.113883.3.464.1003.106.12.1005_AlcoholAndDrugDependenceTreatment.json")
+    treatment = read(
+        ref,
+        "vsac-via-canvas-plugins/2.16.840.1.113883.3.464.1003.106.12.1005_AlcoholAndDrugDependenceTreatment.json",
+    )
     detox += [c for c in treatment if c[1] == "386450006"]
 
     rescue = read(ref, "vsac-via-canvas-plugins/2.16.840.1.113762.1.4.1248.119_OpioidAntagonist.json")
-    rescue += [c for c in read(ref, "naloxone-medications.json")
-               if not has_any("buprenorphine", "pentazocine")(c[2].lower())]
+    rescue += [
+        c
+        for c in read(ref, "naloxone-medications.json")
+        if not has_any("buprenorphine", "pentazocine")(c[2].lower())
+    ]
     rescue = [c for c in rescue if c[1] == "1725059"] + [c for c in rescue if c[1] != "1725059"]
 
-    ast = read(ref, "vsac-via-canvas-plugins/2.16.840.1.113762.1.4.1248.224_AspartateTransaminaseLabTest.json")
-    alt = [(LOINC, "1742-6", "Alanine aminotransferase [Enzymatic activity/volume] in Serum or Plasma"),
-           (LOINC, "1743-4", "Alanine aminotransferase [Enzymatic activity/volume] in Serum or Plasma by With P-5'-P"),
-           (LOINC, "1744-2", "Alanine aminotransferase [Enzymatic activity/volume] in Serum or Plasma by No addition of P-5'-P"),
-           (LOINC, "76625-3", "Alanine aminotransferase [Enzymatic activity/volume] in Blood"),
-           (LOINC, "77144-4", "Alanine aminotransferase [Enzymatic activity/volume] in Serum, Plasma or Blood")]
-    bili = [(LOINC, "1975-2", "Bilirubin.total [Mass/volume] in Serum or Plasma"),
-            (LOINC, "14631-6", "Bilirubin.total [Moles/volume] in Serum or Plasma")]
+    ast = read(
+        ref, "vsac-via-canvas-plugins/2.16.840.1.113762.1.4.1248.224_AspartateTransaminaseLabTest.json"
+    )
+    alt = [
+        (LOINC, "1742-6", "Alanine aminotransferase [Enzymatic activity/volume] in Serum or Plasma"),
+        (
+            LOINC,
+            "1743-4",
+            "Alanine aminotransferase [Enzymatic activity/volume] in Serum or Plasma by With P-5'-P",
+        ),
+        (
+            LOINC,
+            "1744-2",
+            "Alanine aminotransferase [Enzymatic activity/volume] in Serum or Plasma by No addition of P-5'-P",  # noqa: E501
+        ),
+        (LOINC, "76625-3", "Alanine aminotransferase [Enzymatic activity/volume] in Blood"),
+        (LOINC, "77144-4", "Alanine aminotransferase [Enzymatic activity/volume] in Serum, Plasma or Blood"),
+    ]
+    bili = [
+        (LOINC, "1975-2", "Bilirubin.total [Mass/volume] in Serum or Plasma"),
+        (LOINC, "14631-6", "Bilirubin.total [Moles/volume] in Serum or Plasma"),
+    ]
 
-    positive = [(SCT, "10828004", "Positive"), (SCT, "260373001", "Detected"),
-                (V3_INTERP, "POS", "Positive"), (V3_INTERP, "DET", "Detected"), (V3_INTERP, "A", "Abnormal")]
-    negative = [(SCT, "260385009", "Negative"), (SCT, "260415000", "Not detected"),
-                (V3_INTERP, "NEG", "Negative"), (V3_INTERP, "ND", "Not detected"), (V3_INTERP, "N", "Normal")]
+    positive = [
+        (SCT, "10828004", "Positive"),
+        (SCT, "260373001", "Detected"),
+        (V3_INTERP, "POS", "Positive"),
+        (V3_INTERP, "DET", "Detected"),
+        (V3_INTERP, "A", "Abnormal"),
+    ]
+    negative = [
+        (SCT, "260385009", "Negative"),
+        (SCT, "260415000", "Not detected"),
+        (V3_INTERP, "NEG", "Negative"),
+        (V3_INTERP, "ND", "Not detected"),
+        (V3_INTERP, "N", "Normal"),
+    ]
 
     src = "Sources (../shared/reference/clinical/valuesets, see PROVENANCE.md): "
     return [
-        valueset("naltrexone-ingredient", "Naltrexone (ingredient)",
-                 "RxNorm IN 7243 (codes.md 1.1). Text fallback keywords are designations.",
-                 [(RXNORM, "7243", "naltrexone")], {"7243": ["naltrexone", "revia", "depade", "vivitrol"]}),
-        valueset("naltrexone-oral", "Oral naltrexone products",
-                 src + "VSAC Opiate Antagonists 2.16.840.1.113883.3.464.1003.198.12.1132, naltrexone oral "
-                 "tablets only (bupropion combination excluded). First entry = product used in suggestions.",
-                 oral, {c[1]: ["revia", "depade"] for c in oral}),
-        valueset("naltrexone-xr-injectable", "Extended-release injectable naltrexone",
-                 src + "VSAC Opiate Antagonists, naltrexone injections (Vivitrol, 380 mg). First entry = "
-                 "product used in suggestions.", xr,
-                 {c[1]: ["vivitrol", "injection", "injectable", "extended-release injectable"] for c in xr}),
-        valueset("naltrexone-bupropion", "Bupropion/naltrexone (Contrave)",
-                 src + "VSAC Opiate Antagonists, bupropion/naltrexone products (codes.md 1.1, 1.9).",
-                 contrave, {c[1]: ["contrave", "bupropion"] for c in contrave}),
-        valueset("opioid-short-acting", "Short-acting systemic opioids",
-                 src + "union of VSAC Opioids All, Opioids, Schedule II-IV opioids, CDC opioid analgesics "
-                 "(2025 and 2022), legacy opioids and codeine cough medicines, cumulus VSAC Opioids; products "
-                 "naming an opioid ingredient (codes.md 1.2), not long-acting, not peripheral antidiarrhoeals; "
-                 "plus opioid ingredient RxCUIs (tramadol included, label L1).",
-                 short_acting + short_ing, INGREDIENT_SYNONYMS),
-        valueset("opioid-long-acting", "Methadone, buprenorphine and extended-release opioids",
-                 src + "same union; methadone, buprenorphine (not XR injectable) and products in the CDC "
-                 "extended-release set or with ER/transdermal dose forms (clinical_rules.md R3).",
-                 long_acting + long_ing),
-        valueset("buprenorphine-extended-release-injectable", "Extended-release buprenorphine injection/implant",
-                 src + "VSAC Substance Use Disorder Long Acting Medication 2.16.840.1.113883.3.464.1003.1149 "
-                 "buprenorphine 200 mg/mL, 50 and 356 mg/mL syringes and 74.2 mg implant (codes.md 1.4; R3).",
-                 xr_bup, {c[1]: ["sublocade", "brixadi", "probuphine"] for c in xr_bup[:1]}),
-        valueset("opioid-antitussive", "Opioid cough and cold products",
-                 src + "opioid products combined with antihistamines/decongestants/expectorants or codeine/"
-                 "hydrocodone oral solutions (codes.md 2, R05DA; R12).", antitussive),
-        valueset("opioid-antidiarrheal", "Opioid antidiarrhoeal products",
-                 src + "loperamide, diphenoxylate, difenoxin and opium tincture products (codes.md 2, A07DA; R12).",
-                 antidiarrhoeal),
-        valueset("opioid-urine-drug-screening", "Opioid urine drug tests (agonists only)",
-                 src + "CDC opioid UDS class sets + opioid-urine-drug-screening, minus naltrexone/naloxone "
-                 "analytes and cutoff codes (codes.md 5.1; R4).", uds),
-        valueset("urine-drug-screen-positive", "Positive/detected result codes",
-                 "SNOMED 10828004/260373001 and v3 ObservationInterpretation POS/DET/A (clinical_rules.md 4).",
-                 positive),
-        valueset("urine-drug-screen-negative", "Negative/not-detected result codes",
-                 "SNOMED 260385009/260415000 and v3 ObservationInterpretation NEG/ND/N (clinical_rules.md 4).",
-                 negative),
-        valueset("opioid-dependence-current", "Current opioid dependence or withdrawal",
-                 src + "CDC opioid-misuse-disorders: F11.2x except F11.21 (remission), F11.13/F11.23/F11.93 "
-                 "withdrawal, SNOMED dependence/withdrawal concepts (R6); plus 703847000 (VSAC SUD).",
-                 dependence + bup_nx_withdrawal),
-        valueset("opioid-use-disorder", "Opioid use disorder (any, history)",
-                 src + "CDC opioid-misuse-disorders without poisoning/overdose codes (R7, R11).", oud_history),
-        valueset("naloxone-challenge-failed", "Failed naloxone challenge",
-                 src + "SNOMED 1264554000 from CDC conditions-documenting-substance-misuse (R5).", challenge),
-        valueset("alcohol-use-disorder", "Alcohol use disorder",
-                 src + "F10.1x/F10.2x/F10.9x and SNOMED alcohol dependence/abuse from CDC "
-                 "conditions-documenting-substance-misuse (codes.md 3.2; R16).", alcohol),
-        valueset("alcohol-intoxication-or-withdrawal", "Alcohol intoxication or withdrawal",
-                 src + "F10.x2x/F10.x3x and SNOMED alcohol withdrawal from the alcohol-use-disorder set (R17).",
-                 alcohol_acute),
-        valueset("acute-liver-injury", "Acute hepatitis or liver failure",
-                 src + "CDC conditions-likely-terminal (K72.x, K70.4x, SNOMED hepatic failure), CDC "
-                 "substance-misuse (alcoholic hepatitis/failure), ICD-10-CM K71.1x/K71.2/K70.1x/B15-B17 from "
-                 "codes.md 3.3 ([verify]) (R8).", liver),
-        valueset("opioid-detoxification", "Opioid/drug detoxification",
-                 src + "VSAC Detoxification Visit 2.16.840.1.113883.3.464.1003.101.12.1059 without alcohol-only "
-                 "concepts, plus 386450006 (VSAC Alcohol and Drug Dependence Treatment) (codes.md 4; R6).", detox),
-        valueset("opioid-overdose-rescue", "Naloxone/nalmefene rescue products",
-                 src + "VSAC Opioid Antagonist 2.16.840.1.113762.1.4.1248.119 + CDC naloxone-medications "
-                 "without buprenorphine/pentazocine combinations. First entry 1725059 = suggested order (R11).",
-                 rescue),
-        valueset("route-oral", "Oral route", "SNOMED 26643006 (clinical_rules.md 6).",
-                 [(SCT, "26643006", "Oral route")], {"26643006": ["oral", "po", "by mouth"]}),
-        valueset("route-intramuscular", "Intramuscular route", "SNOMED 78421000 (clinical_rules.md 6).",
-                 [(SCT, "78421000", "Intramuscular route")], {"78421000": ["intramuscular", "im"]}),
-        valueset("alanine-aminotransferase", "ALT tests", "LOINC ALT codes from codes.md 5.2 (R9, R10).", alt),
-        valueset("aspartate-aminotransferase", "AST tests",
-                 src + "VSAC Aspartate transaminase lab test 2.16.840.1.113762.1.4.1248.224 (R9, R10).", ast),
+        valueset(
+            "naltrexone-ingredient",
+            "Naltrexone (ingredient)",
+            "RxNorm IN 7243 (codes.md 1.1). Text fallback keywords are designations.",
+            [(RXNORM, "7243", "naltrexone")],
+            {"7243": ["naltrexone", "revia", "depade", "vivitrol"]},
+        ),
+        valueset(
+            "naltrexone-oral",
+            "Oral naltrexone products",
+            src + "VSAC Opiate Antagonists 2.16.840.1.113883.3.464.1003.198.12.1132, naltrexone oral "
+            "tablets only (bupropion combination excluded). First entry = product used in suggestions.",
+            oral,
+            {c[1]: ["revia", "depade"] for c in oral},
+        ),
+        valueset(
+            "naltrexone-xr-injectable",
+            "Extended-release injectable naltrexone",
+            src + "VSAC Opiate Antagonists, naltrexone injections (Vivitrol, 380 mg). First entry = "
+            "product used in suggestions.",
+            xr,
+            {c[1]: ["vivitrol", "injection", "injectable", "extended-release injectable"] for c in xr},
+        ),
+        valueset(
+            "naltrexone-bupropion",
+            "Bupropion/naltrexone (Contrave)",
+            src + "VSAC Opiate Antagonists, bupropion/naltrexone products (codes.md 1.1, 1.9).",
+            contrave,
+            {c[1]: ["contrave", "bupropion"] for c in contrave},
+        ),
+        valueset(
+            "opioid-short-acting",
+            "Short-acting systemic opioids",
+            src + "union of VSAC Opioids All, Opioids, Schedule II-IV opioids, CDC opioid analgesics "
+            "(2025 and 2022), legacy opioids and codeine cough medicines, cumulus VSAC Opioids; products "
+            "naming an opioid ingredient (codes.md 1.2), not long-acting, not peripheral antidiarrhoeals; "
+            "plus opioid ingredient RxCUIs (tramadol included, label L1).",
+            short_acting + short_ing,
+            INGREDIENT_SYNONYMS,
+        ),
+        valueset(
+            "opioid-long-acting",
+            "Methadone, buprenorphine and extended-release opioids",
+            src + "same union; methadone, buprenorphine (not XR injectable) and products in the CDC "
+            "extended-release set or with ER/transdermal dose forms (clinical_rules.md R3).",
+            long_acting + long_ing,
+        ),
+        valueset(
+            "buprenorphine-extended-release-injectable",
+            "Extended-release buprenorphine injection/implant",
+            src + "VSAC Substance Use Disorder Long Acting Medication 2.16.840.1.113883.3.464.1003.1149 "
+            "buprenorphine 200 mg/mL, 50 and 356 mg/mL syringes and 74.2 mg implant (codes.md 1.4; R3).",
+            xr_bup,
+            {c[1]: ["sublocade", "brixadi", "probuphine"] for c in xr_bup[:1]},
+        ),
+        valueset(
+            "opioid-antitussive",
+            "Opioid cough and cold products",
+            src + "opioid products combined with antihistamines/decongestants/expectorants or codeine/"
+            "hydrocodone oral solutions (codes.md 2, R05DA; R12).",
+            antitussive,
+        ),
+        valueset(
+            "opioid-antidiarrheal",
+            "Opioid antidiarrhoeal products",
+            src
+            + "loperamide, diphenoxylate, difenoxin and opium tincture products (codes.md 2, A07DA; R12).",
+            antidiarrhoeal,
+        ),
+        valueset(
+            "opioid-urine-drug-screening",
+            "Opioid urine drug tests (agonists only)",
+            src + "CDC opioid UDS class sets + opioid-urine-drug-screening, minus naltrexone/naloxone "
+            "analytes and cutoff codes (codes.md 5.1; R4).",
+            uds,
+        ),
+        valueset(
+            "urine-drug-screen-positive",
+            "Positive/detected result codes",
+            "SNOMED 10828004/260373001 and v3 ObservationInterpretation POS/DET/A (clinical_rules.md 4).",
+            positive,
+        ),
+        valueset(
+            "urine-drug-screen-negative",
+            "Negative/not-detected result codes",
+            "SNOMED 260385009/260415000 and v3 ObservationInterpretation NEG/ND/N (clinical_rules.md 4).",
+            negative,
+        ),
+        valueset(
+            "opioid-dependence-current",
+            "Current opioid dependence or withdrawal",
+            src + "CDC opioid-misuse-disorders: F11.2x except F11.21 (remission), F11.13/F11.23/F11.93 "
+            "withdrawal, SNOMED dependence/withdrawal concepts (R6); plus 703847000 (VSAC SUD).",
+            dependence + bup_nx_withdrawal,
+        ),
+        valueset(
+            "opioid-use-disorder",
+            "Opioid use disorder (any, history)",
+            src + "CDC opioid-misuse-disorders without poisoning/overdose codes (R7, R11).",
+            oud_history,
+        ),
+        valueset(
+            "naloxone-challenge-failed",
+            "Failed naloxone challenge",
+            src + "SNOMED 1264554000 from CDC conditions-documenting-substance-misuse (R5).",
+            challenge,
+        ),
+        valueset(
+            "alcohol-use-disorder",
+            "Alcohol use disorder",
+            src + "F10.1x/F10.2x/F10.9x and SNOMED alcohol dependence/abuse from CDC "
+            "conditions-documenting-substance-misuse (codes.md 3.2; R16).",
+            alcohol,
+        ),
+        valueset(
+            "alcohol-intoxication-or-withdrawal",
+            "Alcohol intoxication or withdrawal",
+            src + "F10.x2x/F10.x3x and SNOMED alcohol withdrawal from the alcohol-use-disorder set (R17).",
+            alcohol_acute,
+        ),
+        valueset(
+            "acute-liver-injury",
+            "Acute hepatitis or liver failure",
+            src + "CDC conditions-likely-terminal (K72.x, K70.4x, SNOMED hepatic failure), CDC "
+            "substance-misuse (alcoholic hepatitis/failure), ICD-10-CM K71.1x/K71.2/K70.1x/B15-B17 from "
+            "codes.md 3.3 ([verify]) (R8).",
+            liver,
+        ),
+        valueset(
+            "opioid-detoxification",
+            "Opioid/drug detoxification",
+            src + "VSAC Detoxification Visit 2.16.840.1.113883.3.464.1003.101.12.1059 without alcohol-only "
+            "concepts, plus 386450006 (VSAC Alcohol and Drug Dependence Treatment) (codes.md 4; R6).",
+            detox,
+        ),
+        valueset(
+            "opioid-overdose-rescue",
+            "Naloxone/nalmefene rescue products",
+            src + "VSAC Opioid Antagonist 2.16.840.1.113762.1.4.1248.119 + CDC naloxone-medications "
+            "without buprenorphine/pentazocine combinations. First entry 1725059 = suggested order (R11).",
+            rescue,
+        ),
+        valueset(
+            "route-oral",
+            "Oral route",
+            "SNOMED 26643006 (clinical_rules.md 6).",
+            [(SCT, "26643006", "Oral route")],
+            {"26643006": ["oral", "po", "by mouth"]},
+        ),
+        valueset(
+            "route-intramuscular",
+            "Intramuscular route",
+            "SNOMED 78421000 (clinical_rules.md 6).",
+            [(SCT, "78421000", "Intramuscular route")],
+            {"78421000": ["intramuscular", "im"]},
+        ),
+        valueset(
+            "alanine-aminotransferase", "ALT tests", "LOINC ALT codes from codes.md 5.2 (R9, R10).", alt
+        ),
+        valueset(
+            "aspartate-aminotransferase",
+            "AST tests",
+            src + "VSAC Aspartate transaminase lab test 2.16.840.1.113762.1.4.1248.224 (R9, R10).",
+            ast,
+        ),
         valueset("bilirubin-total", "Total bilirubin tests", "LOINC codes from codes.md 5.2 (R9).", bili),
     ]
 

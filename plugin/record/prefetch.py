@@ -29,7 +29,10 @@ def resources_in(value: Mapping[str, Any]) -> list[dict[str, Any]]:
         resource = entry.get("resource")
         if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
             continue
-        if resource["resourceType"] == "OperationOutcome" or (entry.get("search") or {}).get("mode") == "outcome":
+        if (
+            resource["resourceType"] == "OperationOutcome"
+            or (entry.get("search") or {}).get("mode") == "outcome"
+        ):
             continue
         out.append(resource)
     return out

@@ -1,0 +1,158 @@
+"""(request, record, now, policy, terminology) -> Facts: every fact with its evidence."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+from typing import Any
+
+from plugin.facts.findings import (
+    codings_of,
+    completed_detox,
+    conditions_in,
+    failed_challenges,
+    opioid_screens,
+)
+from plugin.facts.medications import classify_medicine, medication_parts, opioid_exposure, routes_of
+from plugin.facts.model import Evidence, Facts, NaltrexoneOrder, OpioidExposure
+from plugin.fhir_dates import period_start
+from plugin.hook_request import DraftOrder, HookRequest
+from plugin.policy import Policy
+from plugin.record.gather import PatientRecord
+from plugin.terminology import Terminology
+
+__all__ = ["Evidence", "Facts", "NaltrexoneOrder", "OpioidExposure", "build_facts", "naltrexone_orders"]
+
+MEDICATION_TYPES = (
+    "MedicationRequest",
+    "MedicationDispense",
+    "MedicationStatement",
+    "MedicationAdministration",
+)
+SUGGESTION_TAG_SYSTEM = "https://fhir.naltrexone-cds.org/CodeSystem/tags"
+SUGGESTION_TAG_CODE = "suggested-by-naltrexone-cds"
+
+
+def is_tagged(resource: dict[str, Any]) -> bool:
+    tags = ((resource.get("meta") or {}).get("tag") or []) if isinstance(resource.get("meta"), dict) else []
+    return any(
+        isinstance(t, dict)
+        and t.get("system") == SUGGESTION_TAG_SYSTEM
+        and t.get("code") == SUGGESTION_TAG_CODE
+        for t in tags
+    )
+
+
+def _draft_medicine(order: DraftOrder, medications: dict[str, dict[str, Any]], term: Terminology) -> Any:
+    codings, text = list(order.codings), order.text
+    if order.unresolved_medication and not codings:
+        codings, extra = medication_parts(
+            {"medicationReference": {"reference": order.unresolved_medication}}, medications
+        )
+        text = " ".join(t for t in (text, extra) if t)
+    return classify_medicine(codings, text, term, routes_of(order.resource)), text
+
+
+def naltrexone_orders(
+    request: HookRequest, term: Terminology, medications: dict[str, dict[str, Any]] | None = None
+) -> tuple[tuple[NaltrexoneOrder, ...], tuple[OpioidExposure, ...]]:
+    """Naltrexone drafts of this session, and the opioid drafts co-ordered with them."""
+    orders: list[NaltrexoneOrder] = []
+    opioids: list[OpioidExposure] = []
+    for order in request.orders:
+        medicine, text = _draft_medicine(order, medications or {}, term)
+        if medicine is None:
+            continue
+        family, kind = medicine
+        if family == "naltrexone":
+            orders.append(
+                NaltrexoneOrder(
+                    order.resource,
+                    order.reference,
+                    kind,
+                    order.selected,
+                    is_tagged(order.resource),
+                    "code" if order.codings else "text",
+                )
+            )
+        else:
+            when = None
+            evidence = Evidence(
+                order.resource.get("resourceType", "MedicationRequest"),
+                str(order.resource.get("id") or ""),
+                when,
+                text or "opioid draft order",
+            )
+            opioids.append(OpioidExposure(evidence, kind, None, True, in_this_session=True))
+    return tuple(orders), tuple(opioids)
+
+
+def _medication_index(record: PatientRecord) -> dict[str, dict[str, Any]]:
+    return {f"Medication/{m['id']}": m for m in record.of_type("Medication") if m.get("id")}
+
+
+def _record_exposures(
+    record: PatientRecord, medications: dict[str, dict[str, Any]], policy: Policy, term: Terminology
+) -> list[OpioidExposure]:
+    exposures = []
+    for kind in MEDICATION_TYPES:
+        for resource in record.of_type(kind):
+            codings, text = medication_parts(resource, medications)
+            medicine = classify_medicine(codings, text, term, routes_of(resource))
+            if medicine is None or medicine[0] != "opioid":
+                continue
+            exposure = opioid_exposure(resource, medicine[1], text, policy)  # type: ignore[arg-type]
+            if exposure is not None:
+                exposures.append(exposure)
+    return exposures
+
+
+def _alcohol_indication(orders: tuple[NaltrexoneOrder, ...], term: Terminology) -> bool:
+    reasons = [c for o in orders for r in o.resource.get("reasonCode") or [] for c in codings_of(r)]
+    return term.any_in("alcohol-use-disorder", reasons)
+
+
+def _planned_start(orders: tuple[NaltrexoneOrder, ...]) -> date | None:
+    """Earliest start date written on a selected naltrexone draft (bounds or validity period)."""
+    starts = []
+    for order in orders:
+        if not order.selected:
+            continue
+        dispense = order.resource.get("dispenseRequest")
+        if isinstance(dispense, dict):
+            starts.append(period_start(dispense.get("validityPeriod")))
+        for dosage in order.resource.get("dosageInstruction") or []:
+            timing = dosage.get("timing") if isinstance(dosage, dict) else None
+            repeat = timing.get("repeat") if isinstance(timing, dict) else None
+            if isinstance(repeat, dict):
+                starts.append(period_start(repeat.get("boundsPeriod")))
+    known = [d for d in starts if d]
+    return min(known) if known else None
+
+
+def build_facts(
+    request: HookRequest, record: PatientRecord, now: date, policy: Policy, term: Terminology
+) -> Facts:
+    medications = _medication_index(record)
+    orders, drafted_opioids = naltrexone_orders(request, term, medications)
+    observations = record.of_type("Observation")
+    conditions = record.of_type("Condition")
+    positive, negative = opioid_screens(observations, term)
+    counted = Counter(r.get("resourceType") for rs in record.by_key.values() for r in rs)
+    return Facts(
+        now=now,
+        patient_id=request.patient_id,
+        orders=orders,
+        opioid_exposures=tuple(_record_exposures(record, medications, policy, term)) + drafted_opioids,
+        positive_opioid_screens=tuple(positive),
+        negative_opioid_screens=tuple(negative),
+        failed_naloxone_challenges=tuple(failed_challenges(observations, conditions, term)),
+        dependence_conditions=tuple(conditions_in(conditions, "opioid-dependence-current", term)),
+        completed_detox=tuple(
+            completed_detox(record.of_type("Procedure"), record.of_type("Encounter"), term)
+        ),
+        alcohol_indication=_alcohol_indication(orders, term),
+        checked={str(k): v for k, v in sorted(counted.items())},
+        unverified=tuple((f.key, f.reason) for f in record.failures),
+        planned_start=_planned_start(orders),
+    )

@@ -1,0 +1,75 @@
+"""Frozen facts extracted from the record; each fact keeps the evidence that produced it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Literal
+
+OpioidClass = Literal["short-acting", "long-acting", "xr-buprenorphine"]
+NaltrexoneForm = Literal["oral", "xr-injectable", "bupropion-combination"]
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A resource that made a rule fire: what, which one, and when."""
+
+    resource_type: str
+    resource_id: str
+    when: date | None
+    what: str
+
+    @property
+    def reference(self) -> str:
+        return f"{self.resource_type}/{self.resource_id}" if self.resource_id else self.resource_type
+
+
+@dataclass(frozen=True)
+class OpioidExposure:
+    evidence: Evidence
+    opioid_class: OpioidClass
+    last_dose: date | None  # estimated; None when ongoing
+    ongoing: bool
+    in_this_session: bool = False  # a draft order of the current ordering session
+
+
+@dataclass(frozen=True)
+class NaltrexoneOrder:
+    """A draft naltrexone order the hook is deciding on (or co-ordered with)."""
+
+    resource: dict[str, Any] = field(repr=False)
+    reference: str | None
+    form: NaltrexoneForm
+    selected: bool
+    tagged_by_us: bool  # carries our suggestion tag: do not re-alert on it
+    recognised_by: Literal["code", "text"]
+
+
+@dataclass(frozen=True)
+class Facts:
+    now: date
+    patient_id: str = field(repr=False)
+    orders: tuple[NaltrexoneOrder, ...]
+    opioid_exposures: tuple[OpioidExposure, ...]
+    positive_opioid_screens: tuple[Evidence, ...]
+    negative_opioid_screens: tuple[Evidence, ...]
+    failed_naloxone_challenges: tuple[Evidence, ...]
+    dependence_conditions: tuple[Evidence, ...]  # active opioid dependence / withdrawal
+    completed_detox: tuple[Evidence, ...]  # ``when`` = end of the detox
+    alcohol_indication: bool
+    checked: dict[str, int]  # resource type -> how many were read
+    unverified: tuple[tuple[str, str], ...] = ()  # (prefetch key, reason) that could not be fetched
+    planned_start: date | None = None  # a future start date written on the naltrexone draft
+
+    @property
+    def start_day(self) -> date:
+        """The day naltrexone would start: the draft's future start date, else today."""
+        return max(self.planned_start or self.now, self.now)
+
+    @property
+    def target_orders(self) -> tuple[NaltrexoneOrder, ...]:
+        """Selected naltrexone orders that are addiction treatment (not bupropion/naltrexone)."""
+        return tuple(o for o in self.orders if o.selected and o.form != "bupropion-combination")
+
+    def days_since(self, day: date) -> int:
+        return (self.now - day).days
