@@ -45,7 +45,7 @@ def test_scenario(path: Path, tmp_path: Path) -> None:
     for card in cards:
         assert len(card["summary"]) < 140
         assert card["source"]["label"] and card["source"]["url"].startswith("https://")
-        if card["suggestions"] if "suggestions" in card else False:
+        if card.get("suggestions"):
             assert card["selectionBehavior"] in ("at-most-one", "any")
         for suggestion in card.get("suggestions", []):
             for action in suggestion["actions"]:
