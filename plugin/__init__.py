@@ -15,12 +15,14 @@ from plugin.terminology import default_terminology
 
 __all__ = ["create_app"]
 
-log = logging.getLogger("naltrexone_cds")
+# Not "log": importing the submodule plugin.log would rebind that package attribute.
+_log = logging.getLogger("naltrexone_cds")
 
 
 def create_app(settings: Mapping[str, Any] | None = None) -> Flask:
     """Build the Flask app: settings (env, then ``settings`` on top), policy, value sets, routes."""
-    from plugin import api, feedback
+    from plugin import api, auth, feedback, metrics, security
+    from plugin import log as log_setup
 
     resolved = load_settings(settings)
     app = Flask(__name__)
@@ -28,12 +30,16 @@ def create_app(settings: Mapping[str, Any] | None = None) -> Flask:
     app.config["POLICY"] = load_policy(resolved.policy_file or None)
     app.config["TERMINOLOGY"] = default_terminology()
     app.config["MAX_CONTENT_LENGTH"] = resolved.max_body_bytes
+    log_setup.init_app(app)  # first: its before_request sets the request id the others log with
+    metrics.init_app(app)  # next: hook latency includes the JWT check
     if resolved.dev_mode:
-        log.warning(
+        _log.warning(
             "AUTH=none: EHR JWTs are NOT verified and loopback FHIR servers are allowed. "
             "Development only - never expose this service to a network."
         )
     register_error_handlers(app)
+    security.init_app(app)  # before auth: CORS preflights carry no token
+    auth.init_app(app)
     app.register_blueprint(api.bp)
     feedback.init_app(app)
     return app

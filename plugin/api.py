@@ -7,9 +7,12 @@ from typing import Any
 import orjson
 from flask import Blueprint, Response, current_app, request
 
-from plugin.errors import BadHookRequest, UnsupportedMediaType
+from plugin.errors import BadHookRequest, PayloadTooLarge, UnsupportedMediaType
 from plugin.evaluate import evaluate
 from plugin.hook_request import parse_hook_request
+from plugin.log import bind_request
+from plugin.metrics import observe_cards
+from plugin.security import check_json_shape
 from plugin.services import discovery, get_service
 
 bp = Blueprint("cds", __name__)
@@ -20,17 +23,25 @@ def json_response(body: Any, status: int = 200) -> Response:
 
 
 def read_json_body() -> Any:
-    """The request body as JSON, or a 4xx naming the problem."""
+    """The request body as JSON, or a 4xx naming the problem (415, 413, 400 - see plugin.security)."""
     mimetype = request.mimetype or ""
-    if mimetype and mimetype != "application/json" and not mimetype.endswith("+json"):
-        raise UnsupportedMediaType(f"expected application/json, got {mimetype}")
+    if mimetype != "application/json" and not (
+        mimetype.startswith("application/") and mimetype.endswith("+json")
+    ):
+        raise UnsupportedMediaType(f"expected Content-Type application/json, got {mimetype or 'none'}")
+    settings = current_app.config["SETTINGS"]
+    if request.content_length is not None and request.content_length > settings.max_body_bytes:
+        raise PayloadTooLarge(f"request body is larger than {settings.max_body_bytes} bytes")
     raw = request.get_data(cache=False)
     if not raw:
         raise BadHookRequest("request body is empty")
     try:
-        return orjson.loads(raw)
+        body = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise BadHookRequest(f"request body is not valid JSON: {exc.msg} at position {exc.pos}") from None
+    check_json_shape(body, settings.max_json_depth, settings.max_json_entries)
+    bind_request(body)
+    return body
 
 
 @bp.get("/cds-services")
@@ -45,6 +56,7 @@ def call_service(service_id: str) -> Response:
     hook_request = parse_hook_request(service.id, service.hook, body)
     cfg = current_app.config
     response = evaluate(hook_request, cfg["SETTINGS"], cfg["POLICY"], cfg["TERMINOLOGY"])
+    observe_cards(response["cards"])
     return json_response(response)
 
 

@@ -16,6 +16,11 @@ from typing import Any
 ENV_PREFIX = "NALTREXONE_CDS_"
 DEFAULT_FHIR_TIMEOUT_S = 2.0
 DEFAULT_MAX_BODY_BYTES = 5 * 1024 * 1024
+DEFAULT_JWKS_CACHE_S = 300
+# A FHIR Bundle nests ~15 levels inside a hook request; 64 leaves room, and stops stack-exhaustion payloads.
+DEFAULT_MAX_JSON_DEPTH = 64
+# Every JSON value counts (objects, arrays, scalars); ample for a year of medication history in prefetch.
+DEFAULT_MAX_JSON_ENTRIES = 500_000
 
 
 class SettingsError(ValueError):
@@ -37,6 +42,11 @@ class Settings:
     cors_origins: tuple[str, ...] = ()
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     redis_url: str = ""
+    # JSON {iss: url | [url, ...]}: extra jku URLs honoured for that issuer besides its trusted_issuers URL.
+    jku_allowlist: Mapping[str, Any] = field(default_factory=dict)
+    jwks_cache_seconds: int = DEFAULT_JWKS_CACHE_S
+    max_json_depth: int = DEFAULT_MAX_JSON_DEPTH
+    max_json_entries: int = DEFAULT_MAX_JSON_ENTRIES
     auto_migrate: bool = True
     log_json: bool = False
     workers: int = 0
@@ -80,7 +90,9 @@ def _coerce(name: str, kind: Any, raw: Any) -> Any:
         raise SettingsError(f"{ENV_PREFIX}{name.upper()}: cannot read {raw!r}") from exc
 
 
-def load_settings(overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None) -> Settings:
+def load_settings(
+    overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None
+) -> Settings:
     """Settings from env vars, then the explicit overrides (lower-case names) on top."""
     env = os.environ if environ is None else environ
     values: dict[str, Any] = {}

@@ -1,0 +1,101 @@
+"""EHR authentication: every call under ``/cds-services`` carries a JWT signed by a trusted EHR.
+
+``init_app`` checks the configuration at start-up (a service that cannot verify tokens must not start)
+and registers one ``before_request`` hook.  With ``AUTH=none`` (development) nothing is checked.
+Health and metrics endpoints sit outside ``/cds-services`` and are not EHR-facing, so they are not
+guarded here.  Preflight (OPTIONS) requests carry no token by design (browsers never send one) and are
+answered by ``plugin.security``.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, current_app, g, request
+
+from plugin.auth.jwks import JwksCache, JwksError, check_jwks_url
+from plugin.auth.replay import DatabaseReplayStore, RedisReplayStore, ReplayStore, ReplayStoreUnavailable
+from plugin.auth.verify import TokenRefused, TokenVerifier
+from plugin.errors import ServiceUnavailable, Unauthorized
+from plugin.settings import ENV_PREFIX, Settings, SettingsError
+
+__all__ = ["init_app", "make_replay_store", "TokenVerifier"]
+
+log = logging.getLogger("naltrexone_cds.auth")
+EXTENSION = "naltrexone_cds.auth"
+PROTECTED_PREFIX = "/cds-services"
+DISCOVERY_PATH = "/cds-services"
+
+
+def _check_settings(settings: Settings) -> None:
+    if not settings.public_url:
+        raise SettingsError(
+            f"{ENV_PREFIX}PUBLIC_URL is required with AUTH=jwt: a token's aud must be this service's URL"
+        )
+    urls = list(settings.trusted_issuers.values())
+    for extra in settings.jku_allowlist.values():
+        urls.extend([extra] if isinstance(extra, str) else list(extra or []))
+    for url in urls:
+        try:
+            check_jwks_url(str(url))
+        except JwksError as exc:
+            raise SettingsError(f"{ENV_PREFIX}TRUSTED_ISSUERS / JKU_ALLOWLIST: {exc}") from None
+    unknown = set(settings.jku_allowlist) - set(settings.trusted_issuers)
+    if unknown:
+        raise SettingsError(
+            f"{ENV_PREFIX}JKU_ALLOWLIST names issuers not in TRUSTED_ISSUERS: {sorted(unknown)}"
+        )
+
+
+def make_replay_store(settings: Settings) -> ReplayStore:
+    """Redis when ``REDIS_URL`` is set, else the service database (migrated when AUTO_MIGRATE)."""
+    if settings.redis_url:
+        return RedisReplayStore.from_url(settings.redis_url)
+    from plugin.storage import get_engine, upgrade
+
+    if settings.auto_migrate:
+        upgrade(settings)
+    return DatabaseReplayStore(get_engine(settings))
+
+
+def init_app(app: Flask) -> None:
+    """Check the JWT settings and guard ``/cds-services`` (no-op when AUTH=none)."""
+    settings: Settings = app.config["SETTINGS"]
+    if settings.dev_mode:
+        return
+    _check_settings(settings)
+    if not settings.trusted_issuers:
+        log.warning("AUTH=jwt with no TRUSTED_ISSUERS: every EHR call will be refused")
+    app.extensions[EXTENSION] = TokenVerifier(
+        settings.trusted_issuers,
+        settings.jku_allowlist,
+        JwksCache(ttl_s=settings.jwks_cache_seconds),
+        make_replay_store(settings),
+    )
+    app.before_request(_require_token)
+
+
+def _require_token() -> None:
+    """Refuse the call unless it carries a valid, unused token addressed to this endpoint."""
+    path = request.path
+    if request.method == "OPTIONS" or not (
+        path == PROTECTED_PREFIX or path.startswith(PROTECTED_PREFIX + "/")
+    ):
+        return
+    settings: Settings = current_app.config["SETTINGS"]
+    if settings.discovery_public and path == DISCOVERY_PATH:
+        return
+    verifier: TokenVerifier = current_app.extensions[EXTENSION]
+    try:
+        claims = verifier.verify(
+            request.headers.get("Authorization"), audience=settings.public_url.rstrip("/") + path
+        )
+    except TokenRefused as exc:
+        # The issuer is the caller's claim; truncated so a hostile value cannot flood the log.
+        cause = f" ({exc.__cause__})" if isinstance(exc.__cause__, JwksError) else ""
+        log.warning("JWT refused: %s%s", exc.reason, cause, extra={"iss": (exc.iss or "")[:200] or None})
+        raise Unauthorized(exc.reason) from None
+    except ReplayStoreUnavailable as exc:
+        log.error("JWT replay cache unavailable: %s", exc)
+        raise ServiceUnavailable("cannot check the token for replay; try again") from None
+    g.cds_client = {"iss": claims["iss"], "tenant": claims.get("tenant")}

@@ -1,0 +1,125 @@
+"""Browser access (CORS), response hardening and request-body limits.
+
+CORS default, and why: discovery lists only what we offer, so any origin may read it (``*``).  Hook and
+feedback calls carry patient data, so without ``CORS_ORIGINS`` no browser origin may call them; a site
+lists its browser EHRs (e.g. ``https://sandbox.cds-hooks.org``), and that list then governs every
+endpoint, discovery included.  ``*`` in the list opens everything - tolerable only because JWT auth,
+not the browser's same-origin policy, is what keeps strangers out.  Credentials (cookies) are never
+allowed: EHRs authenticate with the ``Authorization`` header.
+
+Limits: bodies over ``MAX_BODY_BYTES`` get 413 before they are parsed; parsed JSON deeper than
+``MAX_JSON_DEPTH`` or with more than ``MAX_JSON_ENTRIES`` values gets 400, so no later code recurses
+into a hostile document.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from flask import Flask, Response, current_app, request
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from plugin.errors import BadHookRequest
+from plugin.settings import Settings
+
+__all__ = ["allowed_origin", "check_json_shape", "init_app"]
+
+DISCOVERY_PATH = "/cds-services"
+ALLOWED_METHODS = "GET, POST, OPTIONS"
+ALLOWED_HEADERS = "Authorization, Content-Type"
+EXPOSED_HEADERS = "WWW-Authenticate, X-Request-Id"
+PREFLIGHT_MAX_AGE_S = "600"
+# Responses are JSON for machines: nothing may render, frame, sniff or cache them (cards hold PHI).
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "no-store",
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cross-Origin-Resource-Policy": "same-origin",  # checked for no-cors loads only; CORS is unaffected
+}
+HSTS = "max-age=31536000"
+
+
+def allowed_origin(settings: Settings, path: str, origin: str) -> str | None:
+    """The ``Access-Control-Allow-Origin`` value for ``origin`` calling ``path``; None = not allowed."""
+    origins = settings.cors_origins
+    if not origins:
+        return "*" if path == DISCOVERY_PATH else None
+    if "*" in origins:
+        return "*"
+    return origin if origin in origins else None
+
+
+def check_json_shape(value: Any, max_depth: int, max_entries: int) -> None:
+    """Refuse documents nested deeper than ``max_depth`` or holding more than ``max_entries`` values.
+
+    Iterative on purpose: a recursive walk is exactly what a deeply nested payload would crash.
+    """
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    entries = 0
+    while stack:
+        node, depth = stack.pop()
+        entries += 1
+        if entries > max_entries:
+            raise BadHookRequest(f"request JSON has more than {max_entries} values")
+        if isinstance(node, dict):
+            children: Any = node.values()
+        elif isinstance(node, list):
+            children = node
+        else:
+            continue
+        if depth > max_depth:
+            raise BadHookRequest(f"request JSON is nested deeper than {max_depth} levels")
+        stack.extend((child, depth + 1) for child in children)
+
+
+def _json(status: int, error: str, message: str) -> Response:
+    body = orjson.dumps({"error": error, "message": message})
+    return Response(body, status=status, mimetype="application/json")
+
+
+def _preflight() -> Response | None:
+    """Answer CORS preflights here, before authentication (browsers never send a token with them)."""
+    if request.method != "OPTIONS" or "Access-Control-Request-Method" not in request.headers:
+        return None
+    origin = request.headers.get("Origin", "")
+    allowed = allowed_origin(current_app.config["SETTINGS"], request.path, origin) if origin else None
+    if allowed is None:
+        return _json(403, "cors_origin_not_allowed", "this origin may not call this endpoint (CORS_ORIGINS)")
+    response = Response(status=204)
+    response.headers["Access-Control-Allow-Methods"] = ALLOWED_METHODS
+    response.headers["Access-Control-Allow-Headers"] = ALLOWED_HEADERS
+    response.headers["Access-Control-Max-Age"] = PREFLIGHT_MAX_AGE_S
+    return response
+
+
+def _harden(response: Response) -> Response:
+    """Security and CORS headers on every response, errors included (a browser must read a 401)."""
+    settings: Settings = current_app.config["SETTINGS"]
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    if settings.public_url.startswith("https://"):
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
+    origin = request.headers.get("Origin")
+    if origin:
+        allowed = allowed_origin(settings, request.path, origin)
+        if allowed is not None:
+            response.headers["Access-Control-Allow-Origin"] = allowed
+            response.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
+        if allowed != "*":
+            response.vary.add("Origin")
+    return response
+
+
+def _too_large(_exc: RequestEntityTooLarge) -> Response:
+    limit = current_app.config["SETTINGS"].max_body_bytes
+    return _json(413, "payload_too_large", f"request body is larger than {limit} bytes")
+
+
+def init_app(app: Flask) -> None:
+    """Register the preflight answer, the response hardening and the JSON 413."""
+    app.before_request(_preflight)
+    app.after_request(_harden)
+    app.register_error_handler(RequestEntityTooLarge, _too_large)
