@@ -184,7 +184,8 @@ def parse_hook_request(service_id: str, expected_hook: str, body: Any) -> HookRe
         if not fhir_server:
             raise BadHookRequest("fhirAuthorization requires fhirServer")
         token = auth["access_token"]
-    prefetch = body.get("prefetch") or {}
+    prefetch = body.get("prefetch")
+    prefetch = {} if prefetch is None else prefetch
     if not isinstance(prefetch, dict):
         raise BadHookRequest("prefetch must be a JSON object")
     user_id = context.get("userId")
