@@ -22,9 +22,18 @@ CLASSIFY_ROWS = [
     ([{"system": RX, "code": "637213"}], "", ("naltrexone", "xr-injectable"), "Vivitrol SCD"),
     ([{"system": RX, "code": "1551468"}], "", ("naltrexone", "bupropion-combination"), "Contrave"),
     ([{"system": RX, "code": "7243"}], "", ("naltrexone", "oral"), "ingredient only: oral by default"),
-    ([{"system": RX, "code": "7243"}], "Vivitrol 380 mg", ("naltrexone", "xr-injectable"), "ingredient + brand"),
-    ([{"system": "urn:oid:2.16.840.1.113883.6.88", "code": "1483744"}], "", ("naltrexone", "oral"),
-     "RxNorm written as OID"),
+    (
+        [{"system": RX, "code": "7243"}],
+        "Vivitrol 380 mg",
+        ("naltrexone", "xr-injectable"),
+        "ingredient + brand",
+    ),
+    (
+        [{"system": "urn:oid:2.16.840.1.113883.6.88", "code": "1483744"}],
+        "",
+        ("naltrexone", "oral"),
+        "RxNorm written as OID",
+    ),
     ([], "naltrexone 50 mg tab", ("naltrexone", "oral"), "text only"),
     ([], "ReVia", ("naltrexone", "oral"), "brand name text"),
     ([], "morphine sulfate / naltrexone ER capsule", ("opioid", "short-acting"), "Embeda text is an opioid"),
@@ -38,14 +47,19 @@ CLASSIFY_ROWS = [
 ]
 
 
-@pytest.mark.parametrize(("codings", "text", "expected", "why"), CLASSIFY_ROWS, ids=[r[3] for r in CLASSIFY_ROWS])
+@pytest.mark.parametrize(
+    ("codings", "text", "expected", "why"), CLASSIFY_ROWS, ids=[r[3] for r in CLASSIFY_ROWS]
+)
 def test_classify_medicine(codings: list, text: str, expected: tuple | None, why: str) -> None:
     assert classify_medicine(codings, text, TERM) == expected, why
 
 
 def test_medication_reference_contained_and_bundled() -> None:
-    contained = {"resourceType": "MedicationRequest", "medicationReference": {"reference": "#m"},
-                 "contained": [{"resourceType": "Medication", "id": "m", "code": b.concept(RX, *b.OXYCODONE)}]}
+    contained = {
+        "resourceType": "MedicationRequest",
+        "medicationReference": {"reference": "#m"},
+        "contained": [{"resourceType": "Medication", "id": "m", "code": b.concept(RX, *b.OXYCODONE)}],
+    }
     codings, text = medication_parts(contained, {})
     assert codings[0]["code"] == b.OXYCODONE[0] and "oxycodone" in text
     referenced = {"resourceType": "MedicationRequest", "medicationReference": {"reference": "Medication/m9"}}
@@ -55,24 +69,46 @@ def test_medication_reference_contained_and_bundled() -> None:
 
 
 LAST_DOSE_ROWS = [
-    (b.med_request("a", b.OXYCODONE, authored="2026-11-01", supply_days=10), date(2026, 11, 11), False,
-     "authoredOn + expected supply"),
-    (b.med_request("a", b.OXYCODONE, authored="2026-11-01", supply_days=10, repeats=2), date(2026, 12, 1), False,
-     "refills extend the supply"),
-    (b.med_request("a", b.OXYCODONE, authored="2026-11-01"), date(2026, 12, 1), False,
-     "no duration: default 30-day supply"),
+    (
+        b.med_request("a", b.OXYCODONE, authored="2026-11-01", supply_days=10),
+        date(2026, 11, 11),
+        False,
+        "authoredOn + expected supply",
+    ),
+    (
+        b.med_request("a", b.OXYCODONE, authored="2026-11-01", supply_days=10, repeats=2),
+        date(2026, 12, 1),
+        False,
+        "refills extend the supply",
+    ),
+    (
+        b.med_request("a", b.OXYCODONE, authored="2026-11-01"),
+        date(2026, 12, 1),
+        False,
+        "no duration: default 30-day supply",
+    ),
     (b.med_request("a", b.OXYCODONE, status="active", authored="2025-01-01"), None, True, "active = ongoing"),
     (b.dispense("d", b.OXYCODONE, "2026-11-10", 5), date(2026, 11, 15), False, "handed over + days supply"),
-    (b.statement("s", b.OXYCODONE, "completed", end="2026-10-03"), date(2026, 10, 3), False,
-     "statement period end"),
+    (
+        b.statement("s", b.OXYCODONE, "completed", end="2026-10-03"),
+        date(2026, 10, 3),
+        False,
+        "statement period end",
+    ),
     (b.statement("s", b.OXYCODONE, "active"), None, True, "statement active = ongoing"),
     (b.administration("x", b.SUBLOCADE, "2026-09-01"), date(2026, 9, 1), False, "administration date"),
-    (b.med_request("a", b.OXYCODONE, authored="2026-11", supply_days=1), date(2026, 12, 1), False,
-     "partial date counts from the month's last day"),
+    (
+        b.med_request("a", b.OXYCODONE, authored="2026-11", supply_days=1),
+        date(2026, 12, 1),
+        False,
+        "partial date counts from the month's last day",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("resource", "last", "ongoing", "why"), LAST_DOSE_ROWS, ids=[r[3] for r in LAST_DOSE_ROWS])
+@pytest.mark.parametrize(
+    ("resource", "last", "ongoing", "why"), LAST_DOSE_ROWS, ids=[r[3] for r in LAST_DOSE_ROWS]
+)
 def test_estimated_last_dose(resource: dict, last: date | None, ongoing: bool, why: str) -> None:
     exposure = opioid_exposure(resource, "short-acting", "x", POLICY)
     assert exposure is not None
@@ -81,8 +117,12 @@ def test_estimated_last_dose(resource: dict, last: date | None, ongoing: bool, w
 
 @pytest.mark.parametrize("status", ["entered-in-error", "cancelled", "draft"])
 def test_ignored_request_statuses(status: str) -> None:
-    assert opioid_exposure(b.med_request("a", b.OXYCODONE, status=status, authored="2026-11-20"),
-                           "short-acting", "x", POLICY) is None
+    assert (
+        opioid_exposure(
+            b.med_request("a", b.OXYCODONE, status=status, authored="2026-11-20"), "short-acting", "x", POLICY
+        )
+        is None
+    )
 
 
 INTERP = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation"
@@ -91,7 +131,11 @@ SCREEN_ROWS: list[tuple[dict[str, Any], str, str]] = [
     ({"valueString": "NEGATIVE"}, "negative", "valueString neg"),
     ({"valueString": "Not detected"}, "negative", "not detected is negative"),
     ({"valueCodeableConcept": b.concept(b.SCT, "10828004", "Positive")}, "positive", "SNOMED positive"),
-    ({"valueCodeableConcept": b.concept(b.SCT, "260415000", "Not detected")}, "negative", "SNOMED not detected"),
+    (
+        {"valueCodeableConcept": b.concept(b.SCT, "260415000", "Not detected")},
+        "negative",
+        "SNOMED not detected",
+    ),
     ({"interpretation": [b.concept(INTERP, "POS", "Positive")]}, "positive", "interpretation POS"),
     ({"interpretation": [b.concept(INTERP, "NEG", "Negative")]}, "negative", "interpretation NEG"),
     ({"valueQuantity": {"value": 120, "unit": "ng/mL"}}, "none", "quantity without interpretation: unknown"),
@@ -108,8 +152,10 @@ def test_urine_screen_results(value: dict, expected: str, why: str) -> None:
 
 def test_panel_components_are_read() -> None:
     panel = b.observation("p", "65750-2", "Drugs of abuse 5 panel", "2026-11-20")
-    panel["component"] = [{"code": b.concept(b.LOINC, "19295-5", "Opiates"), "valueString": "positive"},
-                          {"code": b.concept(b.LOINC, "12309-1", "Naltrexone"), "valueString": "positive"}]
+    panel["component"] = [
+        {"code": b.concept(b.LOINC, "19295-5", "Opiates"), "valueString": "positive"},
+        {"code": b.concept(b.LOINC, "12309-1", "Naltrexone"), "valueString": "positive"},
+    ]
     positive, _ = opioid_screens([panel], TERM)
     assert [e.resource_id for e in positive] == ["p"]
 

@@ -44,10 +44,15 @@ def test_each_hook_over_http(base_url: str, scenario: str, service: str) -> None
 
 
 def test_legacy_bare_array_over_http(base_url: str) -> None:
-    request = b.hook_request([b.naltrexone_draft()], [b.med_request("o", b.OXYCODONE, authored="2026-11-20",
-                                                                    supply_days=2)], hook="medication-prescribe")
+    request = b.hook_request(
+        [b.naltrexone_draft()],
+        [b.med_request("o", b.OXYCODONE, authored="2026-11-20", supply_days=2)],
+        hook="medication-prescribe",
+    )
     request["context"]["medications"] = [e["resource"] for e in request["context"]["medications"]["entry"]]
-    response = requests.post(f"{base_url}/cds-services/naltrexone-medication-prescribe", json=request, timeout=10)
+    response = requests.post(
+        f"{base_url}/cds-services/naltrexone-medication-prescribe", json=request, timeout=10
+    )
     assert codes(response) == [("R2", "critical")]
 
 
@@ -62,8 +67,12 @@ def test_discovery_and_health_over_http(base_url: str) -> None:
     [(b"{", 400), (b'{"hook": "order-sign"}', 400), (b"null", 400)],
 )
 def test_bad_input_over_http_is_json_4xx(base_url: str, body: bytes, status: int) -> None:
-    response = requests.post(f"{base_url}/cds-services/naltrexone-order-sign", data=body,
-                             headers={"Content-Type": "application/json"}, timeout=5)
+    response = requests.post(
+        f"{base_url}/cds-services/naltrexone-order-sign",
+        data=body,
+        headers={"Content-Type": "application/json"},
+        timeout=5,
+    )
     assert response.status_code == status
     assert response.json()["message"]
     assert "Traceback" not in response.text

@@ -46,16 +46,33 @@ BAD_BODIES = [
     (b'{"hook": "order-sign", "context": {"patientId": "p"}}', "'hookInstance'", "missing hookInstance"),
     (b'{"hook": "order-sign", "hookInstance": "x"}', "'context'", "missing context"),
     (b'{"hook": "order-sign", "hookInstance": "x", "context": []}', "'context'", "context not an object"),
-    (b'{"hook": "order-select", "hookInstance": "x", "context": {"patientId": "p"}}', "answers hook", "wrong hook"),
+    (
+        b'{"hook": "order-select", "hookInstance": "x", "context": {"patientId": "p"}}',
+        "answers hook",
+        "wrong hook",
+    ),
     (b'{"hook": "order-sign", "hookInstance": "x", "context": {}}', "patientId", "missing patientId"),
-    (b'{"hook": "order-sign", "hookInstance": "x", "context": {"patientId": "Observation/1"}}', "patientId",
-     "patientId of another type"),
-    (b'{"hook": "order-sign", "hookInstance": "x", "context": {"patientId": "p", "draftOrders": 5}}',
-     "draftOrders", "draftOrders not a Bundle"),
-    (b'{"hook": "order-sign", "hookInstance": "x", "context": {"patientId": "p"}, "fhirAuthorization": '
-     b'{"access_token": "t"}}', "fhirServer", "token without fhirServer"),
-    (b'{"hook": "order-sign", "hookInstance": "x", "context": {"patientId": "p"}, "prefetch": []}', "prefetch",
-     "prefetch not an object"),
+    (
+        b'{"hook": "order-sign", "hookInstance": "x", "context": {"patientId": "Observation/1"}}',
+        "patientId",
+        "patientId of another type",
+    ),
+    (
+        b'{"hook": "order-sign", "hookInstance": "x", "context": {"patientId": "p", "draftOrders": 5}}',
+        "draftOrders",
+        "draftOrders not a Bundle",
+    ),
+    (
+        b'{"hook": "order-sign", "hookInstance": "x", "context": {"patientId": "p"}, "fhirAuthorization": '
+        b'{"access_token": "t"}}',
+        "fhirServer",
+        "token without fhirServer",
+    ),
+    (
+        b'{"hook": "order-sign", "hookInstance": "x", "context": {"patientId": "p"}, "prefetch": []}',
+        "prefetch",
+        "prefetch not an object",
+    ),
 ]
 
 
@@ -89,7 +106,9 @@ def test_null_prefetch_means_no_data(client: FlaskClient) -> None:
 
 
 def test_no_naltrexone_needs_no_data(client: FlaskClient) -> None:
-    request = b.hook_request([b.med_request("amox", ("308182", "amoxicillin 250 MG Oral Capsule"), status="draft")])
+    request = b.hook_request(
+        [b.med_request("amox", ("308182", "amoxicillin 250 MG Oral Capsule"), status="draft")]
+    )
     request.pop("prefetch")
     response = client.post(SIGN, json=request)
     assert response.status_code == 200 and response.get_json() == {"cards": []}
@@ -102,10 +121,16 @@ def with_variant(request: dict[str, Any], variant: str) -> dict[str, Any]:
     if variant == "patient-reference":
         ctx["patientId"] = "Patient/pat-1"
     elif variant == "contained-medication":
-        draft["contained"] = [{"resourceType": "Medication", "id": "med", "code": draft.pop("medicationCodeableConcept")}]
+        draft["contained"] = [
+            {"resourceType": "Medication", "id": "med", "code": draft.pop("medicationCodeableConcept")}
+        ]
         draft["medicationReference"] = {"reference": "#med"}
     elif variant == "bundled-medication":
-        medication = {"resourceType": "Medication", "id": "med-1", "code": draft.pop("medicationCodeableConcept")}
+        medication = {
+            "resourceType": "Medication",
+            "id": "med-1",
+            "code": draft.pop("medicationCodeableConcept"),
+        }
         draft["medicationReference"] = {"reference": "Medication/med-1"}
         ctx["draftOrders"]["entry"].append({"fullUrl": "urn:uuid:1", "resource": medication})
     elif variant == "text-only":
@@ -116,8 +141,14 @@ def with_variant(request: dict[str, Any], variant: str) -> dict[str, Any]:
     return request
 
 
-VARIANTS = ["plain", "patient-reference", "contained-medication", "bundled-medication", "text-only",
-            "selection-of-this-order"]
+VARIANTS = [
+    "plain",
+    "patient-reference",
+    "contained-medication",
+    "bundled-medication",
+    "text-only",
+    "selection-of-this-order",
+]
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
@@ -133,15 +164,18 @@ def test_request_variants_reach_the_same_decision(client: FlaskClient, variant: 
 def test_legacy_medication_prescribe_shapes(client: FlaskClient, shape: str) -> None:
     request = b.hook_request([b.naltrexone_draft()], recent_opioid(), hook="medication-prescribe")
     if shape == "bare-array":
-        request["context"]["medications"] = [e["resource"] for e in request["context"]["medications"]["entry"]]
+        request["context"]["medications"] = [
+            e["resource"] for e in request["context"]["medications"]["entry"]
+        ]
     response = client.post("/cds-services/naltrexone-medication-prescribe", json=request)
     assert rules(response) == [("R2", "critical")]
 
 
 def test_selections_decide_other_drafts_are_context(client: FlaskClient) -> None:
     oxy_draft = b.med_request("oxy-draft", b.OXYCODONE, status="draft")
-    request = b.hook_request([b.naltrexone_draft(), oxy_draft], hook="order-select",
-                             selections=["MedicationRequest/nx-draft"])
+    request = b.hook_request(
+        [b.naltrexone_draft(), oxy_draft], hook="order-select", selections=["MedicationRequest/nx-draft"]
+    )
     response = client.post("/cds-services/naltrexone-order-select", json=request)
     assert rules(response) == [("R1", "critical")]
     request["context"]["selections"] = ["MedicationRequest/oxy-draft"]
@@ -149,11 +183,16 @@ def test_selections_decide_other_drafts_are_context(client: FlaskClient) -> None
 
 
 def test_critical_card_suggests_removal_and_a_later_start(client: FlaskClient) -> None:
-    card = client.post(SIGN, json=b.hook_request([b.naltrexone_draft()], recent_opioid())).get_json()["cards"][0]
+    card = client.post(SIGN, json=b.hook_request([b.naltrexone_draft()], recent_opioid())).get_json()[
+        "cards"
+    ][0]
     assert "MedicationRequest/oxy" in card["detail"] and "2026-11-21" in card["detail"]
     actions = [a for s in card["suggestions"] for a in s["actions"]]
-    assert actions[0] == {"type": "delete", "description": "Remove the naltrexone draft order",
-                          "resourceId": "MedicationRequest/nx-draft"}
+    assert actions[0] == {
+        "type": "delete",
+        "description": "Remove the naltrexone draft order",
+        "resourceId": "MedicationRequest/nx-draft",
+    }
     reorder = actions[1]["resource"]
     start = reorder["dispenseRequest"]["validityPeriod"]["start"]
     assert start == "2026-12-02"  # last dose 2026-11-21 + 11 days: outside the 7-10 day window

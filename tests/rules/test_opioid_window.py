@@ -41,7 +41,9 @@ R2_ROWS = [
 
 @pytest.mark.parametrize(("days", "expected", "why"), R2_ROWS, ids=[r[2] for r in R2_ROWS])
 def test_r2_short_acting_window(days: int, expected: str | None, why: str) -> None:
-    finding = opioid_window.check_short_acting(facts(opioid_exposures=(exposure("short-acting", days),)), POLICY)
+    finding = opioid_window.check_short_acting(
+        facts(opioid_exposures=(exposure("short-acting", days),)), POLICY
+    )
     assert (finding.indicator if finding else None) == expected, why
     if finding:
         assert finding.safe_start == ago(days) + (ago(0) - ago(POLICY.short_acting_warning_days + 1))

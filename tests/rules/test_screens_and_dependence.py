@@ -37,7 +37,9 @@ R5_ROWS = [
 
 @pytest.mark.parametrize(("days", "expected", "why"), R5_ROWS, ids=[r[2] for r in R5_ROWS])
 def test_r5_failed_challenge(days: int, expected: str | None, why: str) -> None:
-    finding = screens.check_naloxone_challenge(facts(failed_naloxone_challenges=(ev(OBS, "c", ago(days)),)), POLICY)
+    finding = screens.check_naloxone_challenge(
+        facts(failed_naloxone_challenges=(ev(OBS, "c", ago(days)),)), POLICY
+    )
     assert (finding.indicator if finding else None) == expected, why
 
 
@@ -46,7 +48,12 @@ R6_ROWS = [
     ((ev(COND, "d", ago(10)),), (), "critical", "dependence recorded 10 days ago, no detox"),
     ((ev(COND, "d", None),), (), "critical", "undated active dependence counts"),
     ((ev(COND, "d", ago(31)),), (), None, "recorded 31 days ago: beyond the 30-day look-back"),
-    ((ev(COND, "d", ago(20)),), (ev(PROC, "x", ago(10)),), None, "detox after the diagnosis ended 10 days ago"),
+    (
+        (ev(COND, "d", ago(20)),),
+        (ev(PROC, "x", ago(10)),),
+        None,
+        "detox after the diagnosis ended 10 days ago",
+    ),
     ((ev(COND, "d", ago(20)),), (ev(PROC, "x", ago(7)),), None, "detox ended exactly 7 days ago"),
     ((ev(COND, "d", ago(20)),), (ev(PROC, "x", ago(6)),), "critical", "detox ended 6 days ago: too recent"),
     ((ev(COND, "d", ago(5)),), (ev(PROC, "x", ago(10)),), "critical", "detox before the new diagnosis"),

@@ -28,14 +28,21 @@ def live_server(env: Mapping[str, str], dev: bool = True, timeout: float = 20.0)
     """Start the server as a subprocess group, yield its base URL, stop it gracefully."""
     port = free_port()
     args = [str(CLI), "serve", "--host", "127.0.0.1", "--port", str(port)] + (["--dev"] if dev else [])
-    proc = subprocess.Popen(args, env={**os.environ, **env}, start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        args,
+        env={**os.environ, **env},
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + timeout
         while True:
             if proc.poll() is not None:
-                raise RuntimeError(f"server exited: {proc.stderr.read().decode()[-2000:] if proc.stderr else ''}")
+                raise RuntimeError(
+                    f"server exited: {proc.stderr.read().decode()[-2000:] if proc.stderr else ''}"
+                )
             try:
                 if requests.get(f"{base}/healthz", timeout=0.5).status_code == 200:
                     break
