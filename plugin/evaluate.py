@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -13,6 +14,8 @@ from plugin.responses import compose
 from plugin.rules import run_rules
 from plugin.settings import Settings
 from plugin.terminology import Terminology
+
+log = logging.getLogger("naltrexone_cds.evaluate")
 
 
 def today(settings: Settings) -> date:
@@ -35,4 +38,13 @@ def evaluate(request: HookRequest, settings: Settings, policy: Policy, term: Ter
     if not facts.target_orders:
         return {"cards": []}
     findings = run_rules(facts, policy)
-    return {"cards": compose(facts, findings, policy, term)}
+    cards = compose(facts, findings, policy, term)
+    log.info(
+        "evaluated",
+        extra={
+            "service_id": request.service_id,
+            "rules": [c["source"]["topic"]["code"] for c in cards],
+            "unverified": [key for key, _ in facts.unverified],
+        },
+    )
+    return {"cards": cards}
