@@ -14,6 +14,7 @@ from plugin.log import bind_request
 from plugin.metrics import observe_cards
 from plugin.security import check_json_shape
 from plugin.services import discovery, get_service
+from plugin.storage.recording import record_cards
 
 bp = Blueprint("cds", __name__)
 
@@ -33,6 +34,8 @@ def read_json_body() -> Any:
     if request.content_length is not None and request.content_length > settings.max_body_bytes:
         raise PayloadTooLarge(f"request body is larger than {settings.max_body_bytes} bytes")
     raw = request.get_data(cache=False)
+    if len(raw) > settings.max_body_bytes:  # chunked: werkzeug stops reading at limit + 1
+        raise PayloadTooLarge(f"request body is larger than {settings.max_body_bytes} bytes")
     if not raw:
         raise BadHookRequest("request body is empty")
     try:
@@ -56,6 +59,7 @@ def call_service(service_id: str) -> Response:
     hook_request = parse_hook_request(service.id, service.hook, body)
     cfg = current_app.config
     response = evaluate(hook_request, cfg["SETTINGS"], cfg["POLICY"], cfg["TERMINOLOGY"])
+    record_cards(service, hook_request, response["cards"])
     observe_cards(response["cards"])
     return json_response(response)
 

@@ -1,0 +1,187 @@
+"""Writes of the card log and of feedback, and the guard that keeps a down database off the hook path.
+
+The card log is written synchronously, one ``executemany`` per hook call in its own transaction (tens
+of microseconds on SQLite WAL).  What a ``kill -9`` loses: only the cards of calls still in flight,
+whose responses never reached the EHR either.  A power cut may also lose the last few card-log commits
+(``synchronous=NORMAL``).  Both are acceptable for statistics.  Feedback is acknowledged to the EHR,
+so it is committed with an fsync (``durable=True``) before the 200 goes out.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import Connection, Engine, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
+
+from plugin.settings import Settings
+from plugin.storage import db
+from plugin.storage.models import card_log, feedback
+
+log = logging.getLogger("naltrexone_cds.storage")
+
+STORE_KEY = "naltrexone_cds.store"
+# After a failure the hook path skips the card log this long rather than wait on a dead database.
+RETRY_AFTER_S = 5.0
+# Bind-parameter chunk for IN (...) lookups; far below SQLite's and PostgreSQL's limits.
+LOOKUP_CHUNK = 500
+
+
+class StorageUnavailable(Exception):
+    """Raised when the database cannot be reached or migrated; nothing was written."""
+
+
+@dataclass(frozen=True)
+class FeedbackRow:
+    """One validated feedback item, ready to store (no free text, no patient data)."""
+
+    card_uuid: str
+    outcome: str
+    outcome_timestamp: datetime
+    accepted_suggestions: tuple[str, ...]
+    override_system: str | None
+    override_code: str | None
+    override_display: str | None
+    has_user_comment: bool
+
+    @property
+    def natural_key(self) -> tuple[str, str, datetime]:
+        return (self.card_uuid, self.outcome, self.outcome_timestamp)
+
+
+@dataclass(frozen=True)
+class FeedbackResult:
+    """What one feedback call changed; the seam where per-rule/outcome counters will be incremented."""
+
+    stored: tuple[tuple[FeedbackRow, str | None], ...]  # (row, rule id or None for an unknown card)
+    duplicates: int
+
+
+class Store:
+    """The app's handle on the database: migrates at start if asked, and remembers recent failures."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._lock = threading.Lock()
+        self._migrated = not settings.auto_migrate
+        self._down_until = 0.0
+
+    def engine(self) -> Engine:
+        """The engine, migrating first when auto-migrate is on and it has not succeeded yet."""
+        if not self._migrated:
+            with self._lock:
+                if not self._migrated:
+                    self._guard(lambda: db.upgrade(self.settings))
+                    self._migrated = True
+        return self._guard(lambda: db.get_engine(self.settings))
+
+    def available(self) -> bool:
+        """False for a short while after a failure, so the hook path does not wait on a dead database."""
+        return time.monotonic() >= self._down_until
+
+    def _guard(self, action: Any) -> Any:
+        try:
+            return action()
+        except (SQLAlchemyError, OSError) as exc:
+            self.failed(exc)
+            raise StorageUnavailable(type(exc).__name__) from exc
+
+    def failed(self, exc: BaseException) -> None:
+        """Note a failure: logged by type only (messages can carry SQL parameters)."""
+        self._down_until = time.monotonic() + RETRY_AFTER_S
+        log.warning("database unavailable: %s", type(exc).__name__)
+
+    def record_cards(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Append card-log rows in one transaction; raises StorageUnavailable."""
+        engine = self.engine()
+        try:
+            with db.transaction(engine) as conn:
+                conn.execute(card_log.insert(), list(rows))
+        except SQLAlchemyError as exc:
+            self.failed(exc)
+            raise StorageUnavailable(type(exc).__name__) from exc
+
+    def store_feedback(self, service_id: str, rows: Sequence[FeedbackRow], now: datetime) -> FeedbackResult:
+        """Store feedback all-or-nothing in one durable transaction; natural-key repeats are skipped."""
+        first_of_key: dict[tuple[str, str, datetime], FeedbackRow] = {}
+        for row in rows:
+            first_of_key.setdefault(row.natural_key, row)
+        unique = list(first_of_key.values())
+        engine = self.engine()
+        try:
+            with db.transaction(engine, durable=True) as conn:
+                rules, existing = _lookup(conn, sorted({row.card_uuid for row in unique}))
+                new = [row for row in unique if row.natural_key not in existing]
+                if new:
+                    values = [_feedback_values(service_id, row, row.card_uuid in rules, now) for row in new]
+                    conn.execute(_insert_ignoring_duplicates(engine), values)
+        except SQLAlchemyError as exc:
+            self.failed(exc)
+            raise StorageUnavailable(type(exc).__name__) from exc
+        return FeedbackResult(
+            stored=tuple((row, rules.get(row.card_uuid)) for row in new),
+            duplicates=len(rows) - len(new),
+        )
+
+
+def set_store(app: Flask, store: Store) -> None:
+    app.extensions[STORE_KEY] = store
+
+
+def get_store(app: Flask) -> Store:
+    """The app's Store (plugin.feedback.init_app attaches it)."""
+    store: Store = app.extensions[STORE_KEY]
+    return store
+
+
+def _chunks(items: Sequence[str]) -> Iterable[Sequence[str]]:
+    for start in range(0, len(items), LOOKUP_CHUNK):
+        yield items[start : start + LOOKUP_CHUNK]
+
+
+def _lookup(conn: Connection, uuids: Sequence[str]) -> tuple[dict[str, str], set[tuple[str, str, datetime]]]:
+    """Rule id of each card uuid we logged, and the natural keys of feedback already stored for them."""
+    rules: dict[str, str] = {}
+    existing: set[tuple[str, str, datetime]] = set()
+    for chunk in _chunks(uuids):
+        query = select(card_log.c.card_uuid, card_log.c.rule_id).where(card_log.c.card_uuid.in_(chunk))
+        rules.update((card_uuid, rule_id) for card_uuid, rule_id in conn.execute(query))
+        stored = select(feedback.c.card_uuid, feedback.c.outcome, feedback.c.outcome_timestamp).where(
+            feedback.c.card_uuid.in_(chunk)
+        )
+        existing.update((card_uuid, outcome, ts) for card_uuid, outcome, ts in conn.execute(stored))
+    return rules, existing
+
+
+def _insert_ignoring_duplicates(engine: Engine) -> Any:
+    # A concurrent writer may commit the same natural key between our check and insert (PostgreSQL
+    # READ COMMITTED); the unique constraint then decides and the later copy is dropped, not an error.
+    if engine.dialect.name == "postgresql":
+        return postgresql.insert(feedback).on_conflict_do_nothing(constraint="uq_feedback_natural_key")
+    if engine.dialect.name == "sqlite":
+        return sqlite.insert(feedback).on_conflict_do_nothing()
+    return feedback.insert()
+
+
+def _feedback_values(service_id: str, row: FeedbackRow, known: bool, now: datetime) -> dict[str, Any]:
+    return {
+        "card_uuid": row.card_uuid,
+        "service_id": service_id,
+        "outcome": row.outcome,
+        "outcome_timestamp": row.outcome_timestamp,
+        "accepted_suggestions": list(row.accepted_suggestions),
+        "override_system": row.override_system,
+        "override_code": row.override_code,
+        "override_display": row.override_display,
+        "has_user_comment": row.has_user_comment,
+        "card_known": known,
+        "received_at": now,
+    }
