@@ -61,3 +61,7 @@ def serve_command(host: str, port: int, dev: bool) -> None:
 from plugin.storage.cli import db_group  # noqa: E402
 
 main.add_command(db_group)
+
+from plugin.report import feedback_report_command  # noqa: E402
+
+main.add_command(feedback_report_command)
