@@ -1,17 +1,79 @@
-"""Production serving: gunicorn with the app factory."""
+"""Production serving: gunicorn running the app factory once per worker.
+
+Worker model (chosen by ``make bench``; see README "Benchmark"): the service is CPU-bound on a
+prefetched record, so the default is one sync worker per core, plus one so that a worker waiting on
+a slow FHIR server does not leave a core idle.  ``NALTREXONE_CDS_WORKERS`` (or ``WEB_CONCURRENCY``)
+and ``NALTREXONE_CDS_THREADS`` override; more than one thread selects gunicorn's gthread worker.
+
+Shutdown is graceful: on SIGTERM workers finish their requests within ``GRACEFUL_TIMEOUT_S``.
+The only access log is the app's own (``naltrexone_cds.access``: method, route template, status,
+duration, request id): no query strings, no bodies, no patient ids.
+"""
 
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
-from plugin.settings import load_settings
+from plugin.settings import Settings, load_settings
+
+# Read by prometheus_client when it is imported; plugin.metrics is imported only inside workers.
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+GRACEFUL_TIMEOUT_S = 20  # SIGTERM: finish in-flight hook calls (each bounded by the FHIR timeout)
+WORKER_TIMEOUT_S = 30  # a worker silent this long is killed and replaced
+KEEPALIVE_S = 5  # gthread only: EHR gateways reuse connections
+
+
+def default_workers(cores: int) -> int:
+    return cores + 1
+
+
+def gunicorn_options(settings: Settings, host: str, port: int, dev: bool = False) -> dict[str, Any]:
+    """The gunicorn settings of ``serve``; the benchmark runs its ceiling app with the same ones."""
+    workers = 1 if dev else (settings.workers or default_workers(os.cpu_count() or 1))
+    options: dict[str, Any] = {
+        "bind": f"{host}:{port}",
+        "workers": workers,
+        "threads": settings.threads or 1,
+        "timeout": WORKER_TIMEOUT_S,
+        "graceful_timeout": GRACEFUL_TIMEOUT_S,
+        "keepalive": KEEPALIVE_S,
+        "accesslog": None,
+        "control_socket_disable": True,  # one fixed socket path per user: two services would collide
+        "child_exit": _child_exit,
+    }
+    if Path("/dev/shm").is_dir():
+        options["worker_tmp_dir"] = "/dev/shm"  # heartbeat files off a possibly slow container disk
+    return options
+
+
+def prepare_metrics_dir() -> None:
+    """Give prometheus_client a clean per-run directory for the workers' metric files."""
+    directory = os.environ.get(MULTIPROC_ENV)
+    if not directory:
+        os.environ[MULTIPROC_ENV] = tempfile.mkdtemp(prefix="naltrexone-cds-metrics-")
+        return
+    path = Path(directory)
+    path.mkdir(parents=True, exist_ok=True)
+    for stale in path.glob("*.db"):  # counters of a previous run would be added to ours
+        stale.unlink()
+
+
+def _child_exit(_server: Any, worker: Any) -> None:
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
 
 
 class _Gunicorn(BaseApplication):  # type: ignore[misc]
-    def __init__(self, options: dict[str, Any]) -> None:
+    def __init__(self, factory: Callable[[], Any], options: dict[str, Any]) -> None:
+        self.factory = factory
         self.options = options
         super().__init__()
 
@@ -20,23 +82,27 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
             self.cfg.set(key, value)
 
     def load(self) -> Any:
-        from plugin import create_app
+        return self.factory()
 
-        return create_app()
+
+def _create_app() -> Any:
+    from plugin import create_app
+
+    return create_app()
+
+
+def serve(factory: Callable[[], Any], options: dict[str, Any]) -> None:
+    """Run ``factory()`` (called in each worker) under gunicorn with ``options``, metrics enabled."""
+    created = not os.environ.get(MULTIPROC_ENV)
+    prepare_metrics_dir()
+    try:
+        _Gunicorn(factory, options).run()
+    finally:
+        if created:
+            shutil.rmtree(os.environ[MULTIPROC_ENV], ignore_errors=True)
 
 
 def run(host: str, port: int, dev: bool) -> None:
     if dev:
         os.environ.setdefault("NALTREXONE_CDS_AUTH", "none")
-    settings = load_settings()
-    workers = 1 if dev else (settings.workers or (os.cpu_count() or 1) * 2 + 1)
-    _Gunicorn(
-        {
-            "bind": f"{host}:{port}",
-            "workers": workers,
-            "threads": settings.threads or 1,
-            "graceful_timeout": 20,
-            "accesslog": "-",
-            "access_log_format": '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms',
-        }
-    ).run()
+    serve(_create_app, gunicorn_options(load_settings(), host, port, dev))
