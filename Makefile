@@ -3,6 +3,10 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# The FHIR test server lives in its own venv so its pins never clash with ours.
+FHIR_VENV  ?= .venv-fhir
+FHIR_STAMP := $(FHIR_VENV)/.installed
+FHIR_REQS  := tests/support/fhir-server-requirements.txt
 
 .PHONY: run test lint bench fuzz clean
 
@@ -12,10 +16,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+$(FHIR_STAMP): $(FHIR_REQS)
+	$(PYTHON) -m venv $(FHIR_VENV)
+	$(FHIR_VENV)/bin/pip install --quiet --upgrade pip
+	$(FHIR_VENV)/bin/pip install --quiet -r $(FHIR_REQS)
+	touch $(FHIR_STAMP)
+
 run: $(STAMP)
 	NALTREXONE_CDS_AUTH=none $(BIN)/naltrexone-cds serve --dev
 
-test: $(STAMP)
+test: $(STAMP) $(FHIR_STAMP)
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
@@ -26,4 +36,4 @@ bench: $(STAMP)
 	@echo "benchmark: not yet (see the benchmark issue)"
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) $(FHIR_VENV) .pytest_cache

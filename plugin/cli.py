@@ -62,6 +62,10 @@ from plugin.storage.cli import db_group  # noqa: E402
 
 main.add_command(db_group)
 
+from plugin.seed import seed_fhir  # noqa: E402 - registered below the group on purpose
+
+main.add_command(seed_fhir)
+
 from plugin.report import feedback_report_command  # noqa: E402
 
 main.add_command(feedback_report_command)

@@ -3,6 +3,7 @@
     CdsError                   base; carries status and a message safe to show the caller
      ├── BadHookRequest        400  malformed JSON or a request the spec does not allow
      ├── Unauthorized          401  missing or invalid EHR JWT
+     ├── FhirServerNotAllowed  403  fhirServer is not on FHIR_ALLOWLIST; nothing was contacted
      ├── UnknownService        404  no service with that id
      ├── PayloadTooLarge       413  body above the configured limit
      ├── UnsupportedMediaType  415  body is not JSON
@@ -42,6 +43,13 @@ class Unauthorized(CdsError):
 
     status = 401
     error = "invalid_token"
+
+
+class FhirServerNotAllowed(CdsError):
+    """Raised before any connection when fhirServer is not on the allow-list (SSRF guard)."""
+
+    status = 403
+    error = "fhir_server_not_allowed"
 
 
 class UnknownService(CdsError):

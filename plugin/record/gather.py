@@ -30,16 +30,24 @@ class PatientRecord:
 
 
 def gather_record(request: HookRequest, settings: Settings) -> PatientRecord:
-    """Prefetch first; absent keys are fetched from fhirServer, or the call fails with 412."""
+    """Prefetch first; absent keys and server-side Medications come from fhirServer, else 412.
+
+    With everything prefetched, fhirServer is still used to resolve ``Medication/<id>`` references:
+    an order whose drug is unknown could hide an opioid.
+    """
+    from plugin.record.fetch import fetch_missing, medication_ids_to_resolve
+
     prefetched = read_prefetch(request.prefetch, PREFETCH)
-    if not prefetched.missing:
-        return PatientRecord(prefetched.resources)
-    if not request.fhir_server or not request.fhir_token:
+    can_fetch = bool(request.fhir_server and request.fhir_token)
+    if prefetched.missing and not can_fetch:
         raise PrefetchUnavailable(
             "required prefetch not provided and no fhirServer/fhirAuthorization to fetch it",
             missing=list(prefetched.missing),
         )
-    from plugin.record.fetch import fetch_missing
-
-    fetched = fetch_missing(request, prefetched.missing, settings)
+    unresolved = can_fetch and medication_ids_to_resolve(
+        request, prefetched.resources.values(), request.fhir_server or ""
+    )
+    if not prefetched.missing and not unresolved:
+        return PatientRecord(prefetched.resources)
+    fetched = fetch_missing(request, prefetched.missing, settings, prefetched=prefetched.resources)
     return PatientRecord({**prefetched.resources, **fetched.resources}, fetched.failures)

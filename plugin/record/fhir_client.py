@@ -1,0 +1,248 @@
+"""HTTP to the EHR's FHIR server: pooled sessions, bearer token, one deadline, paging.
+
+Only 429 and 503 are retried, and only when the server's ``Retry-After`` still fits the deadline:
+any other failure is final (see fhir_errors), so one hook call never costs more than
+``FHIR_TIMEOUT``.  Requests' error messages embed URLs with patient ids, so they are never logged -
+only the query label, page, status code and duration are.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import http.cookiejar
+import logging
+import threading
+import time
+from typing import Any
+
+import orjson
+import requests
+from requests.adapters import HTTPAdapter
+
+from plugin.record.allowlist import BaseUrl, is_under, parse_base
+from plugin.record.fhir_errors import (
+    FhirBadBody,
+    FhirStatusError,
+    FhirTimeout,
+    map_transport_error,
+)
+
+log = logging.getLogger("naltrexone_cds.fhir")
+# urllib3 logs every request line - patient ids included - at DEBUG; never let that reach a log file.
+logging.getLogger("urllib3").setLevel(logging.WARNING)
+
+DEFAULT_PAGE_SIZE = 100  # _count asked for; servers may send fewer per page
+MAX_PAGES = 20  # beyond this a search is reported as failed rather than silently truncated
+MAX_BODY_BYTES = 16 * 1024 * 1024
+MAX_RETRIES = 2  # on 429/503 only
+DEFAULT_RETRY_WAIT_S = 0.1  # when 429/503 comes without Retry-After
+MIN_ATTEMPT_S = 0.05  # a retry is pointless with less time than this left after waiting
+POOL_SIZE = 16  # connections kept per FHIR base; one hook call runs ~10 queries at once
+FHIR_MEDIA_TYPES = ("application/fhir+json", "application/json", "application/json+fhir")
+
+
+class Deadline:
+    """One point in time shared by every query of a hook call."""
+
+    def __init__(self, seconds: float) -> None:
+        self.end = time.monotonic() + seconds
+
+    def remaining(self) -> float:
+        return self.end - time.monotonic()
+
+
+class _BearerAuth(requests.auth.AuthBase):
+    """Sets the token per request; as an auth object it also stops requests reading ~/.netrc."""
+
+    def __init__(self, token: str | None) -> None:
+        self._token = token
+
+    def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
+        if self._token:
+            r.headers["Authorization"] = f"Bearer {self._token}"
+        return r
+
+    def __repr__(self) -> str:
+        return "_BearerAuth(<redacted>)"
+
+
+_sessions: dict[tuple[str, str, int], requests.Session] = {}
+_sessions_lock = threading.Lock()
+
+
+def session_for(base: BaseUrl) -> requests.Session:
+    """The pooled Session of one FHIR origin, created once and shared by all threads.
+
+    No token or cookie is kept on it: tokens are per call, and a cookie set for one patient's
+    query must never ride along on another's.
+    """
+    key = (base.scheme, base.host, base.port)
+    with _sessions_lock:
+        session = _sessions.get(key)
+        if session is None:
+            session = requests.Session()
+            session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
+            adapter = HTTPAdapter(pool_connections=1, pool_maxsize=POOL_SIZE, max_retries=0)
+            session.mount(f"{base.scheme}://", adapter)
+            session.headers.update({"Accept": FHIR_MEDIA_TYPES[0], "User-Agent": "naltrexone-cds"})
+            _sessions[key] = session
+        return session
+
+
+def _retry_wait(header: str | None) -> float:
+    """Seconds asked for by Retry-After (delta-seconds or HTTP-date); a short default without it."""
+    if not header:
+        return DEFAULT_RETRY_WAIT_S
+    text = header.strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return DEFAULT_RETRY_WAIT_S
+    return max(0.0, when.timestamp() - time.time())
+
+
+class FhirClient:
+    """Searches one FHIR base with one token under one deadline; safe to share across threads."""
+
+    def __init__(
+        self, base_url: str, token: str | None, deadline: Deadline, *, page_size: int = DEFAULT_PAGE_SIZE
+    ) -> None:
+        base = parse_base(base_url)
+        if base is None:
+            raise ValueError("not an http(s) FHIR base URL")
+        self.base_url = base_url.rstrip("/")
+        self._base = base
+        self._auth = _BearerAuth(token)
+        self._deadline = deadline
+        self._page_size = page_size
+        self._session = session_for(base)
+
+    def search(
+        self, resource_type: str, params: list[tuple[str, str]], *, label: str
+    ) -> list[dict[str, Any]]:
+        """Every resource of a type-level search, following ``next`` links up to MAX_PAGES."""
+        if not any(name == "_count" for name, _ in params):
+            params = [*params, ("_count", str(self._page_size))]
+        url: str = f"{self.base_url}/{resource_type}"
+        query: list[tuple[str, str]] | None = params
+        found: list[dict[str, Any]] = []
+        for page in range(1, MAX_PAGES + 1):
+            bundle = self._get(url, query, label=label, page=page)
+            if bundle.get("resourceType") != "Bundle":
+                raise FhirBadBody("FHIR server answered a search without a Bundle")
+            found.extend(_entries(bundle))
+            next_url = _next_link(bundle)
+            if next_url is None:
+                return found
+            target = parse_base(next_url.partition("?")[0])
+            if target is None or not is_under(target, self._base):
+                # the token belongs to this base only; never carry it elsewhere
+                raise FhirBadBody("FHIR server sent a paging link outside its own base URL")
+            url, query = next_url, None
+        raise FhirBadBody(f"FHIR server returned more than {MAX_PAGES} pages")
+
+    def _get(
+        self, url: str, params: list[tuple[str, str]] | None, *, label: str, page: int
+    ) -> dict[str, Any]:
+        attempt = 0
+        while True:
+            remaining = self._deadline.remaining()
+            if remaining <= 0:
+                raise FhirTimeout()
+            started = time.monotonic()
+            try:
+                response = self._session.get(
+                    url,
+                    params=params,
+                    auth=self._auth,
+                    timeout=(remaining, remaining),
+                    allow_redirects=False,
+                    stream=True,
+                )
+            except requests.RequestException as exc:
+                error = map_transport_error(exc)
+                _log(label, page, None, started, type(error).__name__)
+                raise error from None
+            with response:
+                status = response.status_code
+                if status in (429, 503) and attempt < MAX_RETRIES:
+                    wait = _retry_wait(response.headers.get("Retry-After"))
+                    if wait + MIN_ATTEMPT_S < self._deadline.remaining():
+                        _log(label, page, status, started, f"retry in {wait:.2f}s")
+                        time.sleep(wait)
+                        attempt += 1
+                        continue
+                body = self._read(response) if 200 <= status < 300 else b""
+            _log(label, page, status, started, None)
+            if not 200 <= status < 300:
+                raise FhirStatusError(status)
+            return _parse(body, response.headers.get("Content-Type", ""))
+
+    def _read(self, response: requests.Response) -> bytes:
+        """The body, read in chunks so that neither the deadline nor the size cap can be outrun."""
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            for chunk in response.iter_content(chunk_size=64 * 1024):
+                size += len(chunk)
+                if size > MAX_BODY_BYTES:
+                    raise FhirBadBody("FHIR server answered with a body too large to read")
+                if self._deadline.remaining() <= 0:
+                    raise FhirTimeout()
+                chunks.append(chunk)
+        except requests.RequestException as exc:
+            raise map_transport_error(exc) from None
+        return b"".join(chunks)
+
+
+def _parse(body: bytes, content_type: str) -> dict[str, Any]:
+    media = content_type.split(";")[0].strip().lower()
+    if media and media not in FHIR_MEDIA_TYPES:
+        raise FhirBadBody("FHIR server answered with a non-FHIR body")
+    try:
+        value = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        raise FhirBadBody("FHIR server answered with a non-FHIR body") from None
+    if not isinstance(value, dict) or not isinstance(value.get("resourceType"), str):
+        raise FhirBadBody("FHIR server answered with a non-FHIR body")
+    return value
+
+
+def _entries(bundle: dict[str, Any]) -> list[dict[str, Any]]:
+    """Resources of a searchset page; OperationOutcome entries (search warnings) are dropped."""
+    entries = bundle.get("entry") or []
+    if not isinstance(entries, list):
+        raise FhirBadBody("FHIR server answered with a malformed Bundle")
+    out = []
+    for entry in entries:
+        resource = entry.get("resource") if isinstance(entry, dict) else None
+        if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
+            continue
+        if (
+            resource["resourceType"] == "OperationOutcome"
+            or (entry.get("search") or {}).get("mode") == "outcome"
+        ):
+            continue
+        out.append(resource)
+    return out
+
+
+def _next_link(bundle: dict[str, Any]) -> str | None:
+    for link in bundle.get("link") or []:
+        if isinstance(link, dict) and link.get("relation") == "next" and isinstance(link.get("url"), str):
+            return str(link["url"])
+    return None
+
+
+def _log(label: str, page: int, status: int | None, started: float, note: str | None) -> None:
+    ms = (time.monotonic() - started) * 1000
+    log.info(
+        "fhir query key=%s page=%d status=%s ms=%.0f%s",
+        label,
+        page,
+        status if status is not None else "-",
+        ms,
+        f" ({note})" if note else "",
+    )

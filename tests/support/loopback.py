@@ -1,0 +1,97 @@
+"""A tiny real HTTP server on loopback that plays the faults a real FHIR server will not produce.
+
+Stall past the deadline, answer 500/401/503 or an HTML login page, or just count connections
+(the SSRF test asserts it sees none).  It speaks real HTTP over a real socket, so the service's
+timeouts, pooling and error mapping are exercised exactly as in production.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int = 200
+    body: bytes = b""
+    content_type: str = "application/fhir+json"
+    headers: dict[str, str] = field(default_factory=dict)
+    stall_s: float = 0.0  # wait this long before answering (released early when the server stops)
+
+
+@dataclass
+class Seen:
+    """What the server saw: accepted connections and (path, Authorization header) per request."""
+
+    connections: int = 0
+    requests: list[tuple[str, str | None]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Loopback:
+    base_url: str
+    port: int
+    seen: Seen
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False
+    request_queue_size = 128  # the default 5 drops parallel SYNs, which then retry only after 1 s
+
+    def __init__(self, respond: Callable[[int, str], Reply]) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.respond = respond
+        self.seen = Seen()
+        self.stopping = threading.Event()
+        self.lock = threading.Lock()
+
+    def verify_request(self, request: Any, client_address: Any) -> bool:
+        with self.lock:
+            self.seen.connections += 1
+        return True
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        with self.server.lock:
+            index = len(self.server.seen.requests)
+            self.server.seen.requests.append((self.path, self.headers.get("Authorization")))
+        reply = self.server.respond(index, self.path)
+        if reply.stall_s and self.server.stopping.wait(reply.stall_s):
+            return
+        self.send_response(reply.status)
+        self.send_header("Content-Type", reply.content_type)
+        self.send_header("Content-Length", str(len(reply.body)))
+        for name, value in reply.headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(reply.body)
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - keep test output quiet
+        return
+
+
+@contextmanager
+def loopback_server(respond: Callable[[int, str], Reply] | Reply = Reply()) -> Iterator[Loopback]:
+    """Serve ``respond`` (a fixed Reply, or a function of request index and path) until the block ends."""
+    handler = respond if callable(respond) else (lambda _i, _p, r=respond: r)
+    server = _Server(handler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    port = server.server_address[1]
+    try:
+        yield Loopback(f"http://127.0.0.1:{port}/fhir", int(port), server.seen)
+    finally:
+        server.stopping.set()
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
