@@ -25,7 +25,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 def test_upgrade_creates_the_schema_the_models_describe(sqlite_settings: Settings) -> None:
     db.upgrade(sqlite_settings)
     db.upgrade(sqlite_settings)  # already at head: nothing to do
-    assert db.current_revision(sqlite_settings) == db.head_revision() == "0001"
+    assert db.current_revision(sqlite_settings) == db.head_revision() == db.SCHEMA_HEAD == "0001"
     with db.get_engine(sqlite_settings).connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), metadata)
     assert diff == []
