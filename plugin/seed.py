@@ -2,14 +2,18 @@
 
 A scenario file (``tests/scenarios/*.json``) holds a whole hook request with its prefetch.  Seeding
 turns the prefetched resources - plus the Patient, id = ``context.patientId`` - into one
-transaction Bundle of ``PUT Type/id`` entries (ids kept, so seeding twice is harmless) and prints,
-per scenario, the patient id and a ``curl`` line that calls the service *without* prefetch, so the
-service has to fetch the data itself.  ``--id-prefix`` renames every seeded id (and the references
-to it) so that shared public servers, or several scenarios reusing one patient id, do not collide.
+transaction Bundle of ``PUT Type/id`` entries and prints, per scenario, the patient id and a
+``curl`` line that calls the service *without* prefetch, so the service has to fetch the data itself.
+
+The scenarios reuse ids (most patients are ``pat-1``), so each scenario's ids - and every reference
+to them - are put under the scenario's name: ``r2-short-acting-5-days-pat-1``.  Ids are chosen
+here rather than by the server, so seeding twice overwrites instead of duplicating; ``--id-prefix``
+adds a personal prefix for shared public servers.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import shlex
@@ -26,6 +30,7 @@ from plugin.services import SERVICES
 DEFAULT_SCENARIOS_DIR = Path(__file__).resolve().parent.parent / "tests" / "scenarios"
 DEFAULT_SERVICE_URL = "http://127.0.0.1:8080"
 SEED_TIMEOUT_S = 30.0
+MAX_ID_LENGTH = 64  # FHIR id: [A-Za-z0-9\-.]{1,64}
 REFERENCE = re.compile(r"^([A-Z][A-Za-z]+)/([A-Za-z0-9\-.]{1,64})(/_history/[^/]+)?$")
 
 
@@ -99,6 +104,14 @@ def namespaced(request: Mapping[str, Any], prefix: str) -> dict[str, Any]:
     return body
 
 
+def scenario_prefix(name: str, id_prefix: str = "") -> str:
+    """``<id_prefix><scenario name>-``, the name shortened with a hash when ids would run long."""
+    tag = re.sub(r"[^A-Za-z0-9\-.]", "-", name)
+    if len(tag) > 28:
+        tag = f"{tag[:19]}-{hashlib.sha1(name.encode()).hexdigest()[:8]}"
+    return f"{id_prefix}{tag}-"
+
+
 def transaction_bundle(request: Mapping[str, Any]) -> dict[str, Any]:
     """One transaction: PUT the Patient, then every prefetched resource under its own id."""
     patient_id = str(request["context"]["patientId"]).split("/")[-1]
@@ -107,6 +120,8 @@ def transaction_bundle(request: Mapping[str, Any]) -> dict[str, Any]:
         resources.insert(0, {"resourceType": "Patient", "id": patient_id, "active": True})
     entries, seen = [], set()
     for resource in resources:
+        if len(str(resource["id"])) > MAX_ID_LENGTH:
+            raise click.ClickException(f"id {resource['id']!r} is longer than {MAX_ID_LENGTH} characters")
         url = f"{resource['resourceType']}/{resource['id']}"
         if url not in seen:
             seen.add(url)
@@ -184,7 +199,7 @@ def post_transaction(fhir_base: str, bundle: dict[str, Any], token: str | None) 
 @click.option(
     "--token", envvar="FHIR_TOKEN", default=None, help="Bearer token for the FHIR server [$FHIR_TOKEN]."
 )
-@click.option("--id-prefix", default="", help="Put before every seeded id, e.g. 'jdoe-' on a shared server.")
+@click.option("--id-prefix", default="", help="Put before every id (after the scenario name), e.g. 'jdoe-'.")
 @click.option(
     "--service-url", default=DEFAULT_SERVICE_URL, show_default=True, help="Service URL for the curl lines."
 )
@@ -200,7 +215,7 @@ def seed_fhir(
     if not re.fullmatch(r"[A-Za-z0-9\-.]*", id_prefix):
         raise click.ClickException("--id-prefix may hold only letters, digits, '-' and '.'")
     for name, scenario in load_scenarios(scenarios_dir, names):
-        request = namespaced(scenario["request"], id_prefix)
+        request = namespaced(scenario["request"], scenario_prefix(name, id_prefix))
         bundle = transaction_bundle(request)
         post_transaction(fhir_base_url, bundle, token)
         call = service_call(request, fhir_base_url, token or "demo-token")

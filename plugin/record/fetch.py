@@ -11,6 +11,7 @@ that found nothing.
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import re
 import time
@@ -162,7 +163,7 @@ class _Gathering:
             except (KeyError, _QueryError):
                 self.failures[key] = "could not build the FHIR query"
                 continue
-            self.pending[executor.submit(self.client.search, resource_type, params, label=key)] = key
+            self.pending[self._submit(executor, resource_type, params, key)] = key
             if resource_type in MEDICATION_USERS:
                 self.medication_searches.add(key)
         if not self.medication_searches:
@@ -213,5 +214,11 @@ class _Gathering:
         ordered = sorted(ids)
         for i in range(0, len(ordered), MEDICATION_BATCH):
             params = [("_id", ",".join(ordered[i : i + MEDICATION_BATCH]))]
-            future = executor.submit(self.client.search, "Medication", params, label=MEDICATIONS_KEY)
-            self.pending[future] = MEDICATIONS_KEY
+            self.pending[self._submit(executor, "Medication", params, MEDICATIONS_KEY)] = MEDICATIONS_KEY
+
+    def _submit(
+        self, executor: ThreadPoolExecutor, resource_type: str, params: list[tuple[str, str]], key: str
+    ) -> Future[list[dict[str, Any]]]:
+        """Run one search on a worker, in a copy of this context so its log lines keep the request id."""
+        context = contextvars.copy_context()
+        return executor.submit(context.run, self.client.search, resource_type, params, label=key)

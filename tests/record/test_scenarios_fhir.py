@@ -8,7 +8,6 @@ removed and ``fhirServer``/``fhirAuthorization`` given.  Cards are compared as a
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -50,6 +49,7 @@ def test_fetched_scenario_gives_the_prefetch_cards(
     prefetched = client.post(url, json=request)
     fetched = client.post(url, json=without_prefetch(request, fhir_server))
     assert prefetched.status_code == fetched.status_code == 200, fetched.get_json()
-    expected = Counter((e["rule"], e["indicator"]) for e in scenario.get("expected", []))
-    assert card_kinds(prefetched) == expected, "prefetch cards differ from the scenario's expectation"
+    # The scenario's own test checks the prefetch cards against "expected"; here only sameness counts,
+    # plus a guard that the comparison is not between two empty answers by accident.
+    assert card_kinds(prefetched) or not scenario.get("expected")
     assert card_kinds(fetched) == card_kinds(prefetched)

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from plugin import create_app
 from plugin.cli import main
-from plugin.seed import namespaced, transaction_bundle
+from plugin.seed import namespaced, scenario_prefix, transaction_bundle
 from tests.record.conftest import DATA, FHIR_TOKEN, FIXTURE, card_kinds
 from tests.support.fhir_server import FhirServer
 
@@ -34,12 +34,13 @@ def test_seed_fhir_loads_the_scenario_and_prints_a_working_curl_line(
         env={"FHIR_TOKEN": FHIR_TOKEN},
     )
     assert result.exit_code == 0, result.output
-    assert "patient cli-pt-fetch-1" in result.output
+    patient = f"cli-{FIXTURE}-pt-fetch-1"
+    assert f"patient {patient}" in result.output
     assert FHIR_TOKEN not in result.output  # the curl line reads $FHIR_TOKEN instead
-    assert _read(fhir_server, "Patient/cli-pt-fetch-1")["id"] == "cli-pt-fetch-1"
-    oxy = _read(fhir_server, "MedicationRequest/cli-mr-oxy")
-    assert oxy["subject"]["reference"] == "Patient/cli-pt-fetch-1"
-    assert oxy["medicationReference"]["reference"] == "Medication/cli-med-oxy"
+    assert _read(fhir_server, f"Patient/{patient}")["id"] == patient
+    oxy = _read(fhir_server, f"MedicationRequest/cli-{FIXTURE}-mr-oxy")
+    assert oxy["subject"]["reference"] == f"Patient/{patient}"
+    assert oxy["medicationReference"]["reference"] == f"Medication/cli-{FIXTURE}-med-oxy"
 
     curl = next(line for line in result.output.splitlines() if line.startswith("curl "))
     argv = shlex.split(curl.replace("$FHIR_TOKEN", FHIR_TOKEN))
@@ -48,7 +49,7 @@ def test_seed_fhir_loads_the_scenario_and_prints_a_working_curl_line(
     assert "prefetch" not in body and body["fhirServer"] == fhir_server.base_url
     app = create_app({"auth": "none", "now": fixture_scenario["now"], "state_dir": str(tmp_path)})
     response = app.test_client().post(url.removeprefix("http://127.0.0.1:8080"), json=body)
-    assert card_kinds(response) == {("R2", "critical"): 1}
+    assert card_kinds(response)[("R2", "critical")] == 1
 
 
 def test_transaction_keeps_ids_and_creates_the_patient(fixture_scenario: dict[str, Any]) -> None:
@@ -69,6 +70,12 @@ def test_id_prefix_renames_ids_and_references_consistently(fixture_scenario: dic
     assert draft["medicationReference"]["reference"] == "Medication/p-med-naltrexone"
     assert draft["id"] == "draft-ntx"  # drafts are not on the server; their ids stay
     assert fixture_scenario["request"]["context"]["patientId"] == "pt-fetch-1"  # input untouched
+
+
+def test_scenario_prefix_stays_short_and_unique() -> None:
+    assert scenario_prefix("r2-short-acting-5-days", "me-") == "me-r2-short-acting-5-days-"
+    long_a, long_b = scenario_prefix("x" * 40 + "a"), scenario_prefix("x" * 40 + "b")
+    assert long_a != long_b and len(long_a) <= 29
 
 
 def test_unknown_scenario_is_a_clear_error() -> None:
