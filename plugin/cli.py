@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import tempfile
 from pathlib import Path
 
 import click
@@ -39,8 +40,11 @@ def evaluate_command(request_file: Path, now: str | None, service_id: str | None
         if service_id is None:
             raise click.ClickException(f"no service answers hook {hook!r}; pass --service")
     body = {k: v for k, v in body.items() if k not in ("fhirServer", "fhirAuthorization")}
-    app = create_app({"auth": "none", "now": now} if now else {"auth": "none"})
-    response = app.test_client().post(f"/cds-services/{service_id}", json=body)
+    # Offline: nothing of this run may reach the service's own card log.
+    with tempfile.TemporaryDirectory() as state:
+        db = f"sqlite:///{state}/evaluate.sqlite3"
+        settings = {"auth": "none", "state_dir": state, "database_url": db, **({"now": now} if now else {})}
+        response = create_app(settings).test_client().post(f"/cds-services/{service_id}", json=body)
     sys.stdout.write(orjson.dumps(response.get_json(), option=orjson.OPT_INDENT_2).decode() + "\n")
     if response.status_code != 200:
         raise SystemExit(1)

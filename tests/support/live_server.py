@@ -46,7 +46,7 @@ def live_server(env: Mapping[str, str], dev: bool = True, timeout: float = 20.0)
             try:
                 if requests.get(f"{base}/healthz", timeout=0.5).status_code == 200:
                     break
-            except requests.ConnectionError:
+            except requests.RequestException:
                 pass
             if time.monotonic() > deadline:
                 raise RuntimeError("server did not start")
