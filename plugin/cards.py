@@ -9,6 +9,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
+from plugin.card_details import more_details, summary_what
 from plugin.facts.model import Evidence, Facts
 from plugin.rules.finding import Finding
 from plugin.terminology import PROFILES_DIR
@@ -26,6 +27,11 @@ XR_LABEL = (
 TIP63 = (
     "SAMHSA TIP 63: Medications for Opioid Use Disorder",
     "https://www.ncbi.nlm.nih.gov/books/NBK574913/",
+)
+LIVERTOX = ("LiverTox: Naltrexone (NIH)", "https://www.ncbi.nlm.nih.gov/books/n/livertox/Naltrexone/")
+ASAM_SURGERY = (
+    "ASAM National Practice Guideline (pocket guide)",
+    "https://eguideline.guidelinecentral.com/i/1019954/22",
 )
 
 WITHDRAWAL_WARNING = (
@@ -95,12 +101,97 @@ WORDING: dict[str, Wording] = {
         TIP63,
         ("detox-completed", "not-opioid-dependent", "supervised-induction"),
     ),
+    "R7": Wording(
+        "Opioid use disorder: opioid-free status undocumented",
+        "Opioid use disorder on record - confirm 7-10 opioid-free days (14 after methadone/buprenorphine)",
+        "No recent negative opioid urine screen is on record. Confirm the date of last opioid use "
+        "(tramadol, cough and antidiarrhoeal medicines count), order a urine drug screen and consider a "
+        "naloxone challenge before the first dose.",
+        TIP63,
+        ("opioid-free-confirmed", "negative-challenge-documented"),
+    ),
+    "R8": Wording(
+        "Acute hepatitis or liver failure",
+        "Acute hepatitis/liver failure documented - naltrexone hepatotoxicity risk",
+        "Older oral naltrexone labels list acute hepatitis and liver failure as contraindications; the XR "
+        "label moved hepatotoxicity to its warnings. Get specialist review and liver tests before "
+        "starting; for alcohol use disorder consider acamprosate.",
+        LIVERTOX,
+        ("specialist-reviewed", "not-applicable"),
+    ),
+    "R9": Wording(
+        "Transaminases raised",
+        "Liver injury signal: {what} on {date} - evaluate before starting naltrexone",
+        "Repeat the liver tests and ask for hepatology input. Stop or do not start naltrexone if there are "
+        "signs of acute hepatitis.",
+        LIVERTOX,
+        ("labs-repeated-normal", "specialist-reviewed"),
+    ),
+    "R10": Wording(
+        "No baseline liver tests",
+        "No ALT/AST in the last {days} days - obtain baseline liver tests before naltrexone",
+        "Take baseline ALT, AST and bilirubin and repeat them periodically; naltrexone caused "
+        "hepatocellular injury at excessive doses.",
+        ORAL_LABEL,
+        (),
+    ),
+    "R11": Wording(
+        "Loss of opioid tolerance",
+        "Loss of opioid tolerance - co-prescribe naloxone (no rescue product on record)",
+        "Once naltrexone is stopped, a dose is missed, or an injection wears off, the patient may overdose "
+        "on opioid doses they used to tolerate; trying to overcome the blockade can also be fatal. Provide "
+        "naloxone and counsel patient and family.",
+        XR_LABEL,
+        ("naloxone-on-hand", "not-applicable"),
+    ),
+    "R12": Wording(
+        "Opioid order and naltrexone",
+        "{what}",
+        "Remove the opioid, or use a non-opioid alternative (non-opioid analgesic, antitussive or "
+        "antidiarrhoeal). If opioid analgesia is unavoidable, it needs specialist supervision and "
+        "monitoring for respiratory depression.",
+        XR_LABEL,
+        ("naltrexone-stopped", "supervised-analgesia"),
+    ),
+    "R13": Wording(
+        "Planned surgery",
+        "Surgery planned on {date} - hold oral naltrexone 72 h before (XR: about 30 days); plan analgesia",
+        "Plan non-opioid analgesia and record a hold date. Switching to methadone or buprenorphine needs "
+        "about 1 day after oral and about 30 days after XR naltrexone.",
+        ASAM_SURGERY,
+        ("surgery-plan-documented",),
+    ),
     "R14": Wording(
         "Duplicate naltrexone",
-        "Bupropion/naltrexone (Contrave) ordered with naltrexone - duplicate opioid antagonist",
-        "Contrave contains naltrexone. Cancel one of the two orders.",
+        "Duplicate naltrexone - {what}; cancel one",
+        "Bupropion/naltrexone (Contrave) contains naltrexone; oral naltrexone and the XR injectable are "
+        "not given together. Cancel one of the orders.",
         ORAL_LABEL,
         ("intended-duplicate",),
+    ),
+    "R16": Wording(
+        "Alcohol use disorder: opioid-free still required",
+        "AUD: no alcohol-detox wait required, but confirm the patient is opioid-free (incl. tramadol)",
+        "No opioid use disorder and no recent opioid on record. Ask about opioid use, including tramadol, "
+        "codeine cough medicines and opioid antidiarrhoeals; consider a urine drug screen.",
+        ORAL_LABEL,
+        (),
+    ),
+    "R17": Wording(
+        "XR naltrexone while drinking",
+        "Vivitrol requires outpatient abstinence before the first injection - recent intoxication/withdrawal",
+        "Defer the injection until the patient can abstain as an outpatient; manage withdrawal first.",
+        XR_LABEL,
+        ("abstinent-confirmed",),
+    ),
+    "XR": Wording(
+        "Extended-release naltrexone guidance",
+        "XR naltrexone: 380 mg deep IM gluteal every 4 weeks - next dose due {what}",
+        "Given by a healthcare professional with the kit needles, alternating buttocks. Injection-site "
+        "reactions can be severe (induration, cellulitis, necrosis needing surgery): check the site and "
+        "ask the patient to report pain or swelling.",
+        XR_LABEL,
+        (),
     ),
     "R15": Wording(
         "Non-standard naltrexone regimen",
@@ -120,8 +211,8 @@ WORDING: dict[str, Wording] = {
     "UNVERIFIED": Wording(
         "Naltrexone safety check incomplete",
         "Could not verify {what}: {reason}",
-        "Check by hand before starting naltrexone: recent opioid prescriptions and fills (and "
-        "the PDMP), opioid dependence/withdrawal diagnoses, urine drug screens, detox records.",
+        "Check by hand: recent opioid and naltrexone prescriptions, fills and injections (and the PDMP), "
+        "opioid dependence/withdrawal diagnoses, urine drug screens, detox records.",
         ORAL_LABEL,
         ("checked-manually",),
     ),
@@ -154,7 +245,7 @@ def summary_for(finding: Finding, wording: Wording) -> str:
         date=_day(first.when if first else None),
         days=finding.data.get("days", "?"),
         safe=_day(finding.safe_start),
-        what=finding.data.get("what", "the record"),
+        what=summary_what(finding),
         reason=finding.data.get("reason", "unknown error"),
     )
     return text if len(text) < 140 else text[:136] + "..."
@@ -176,6 +267,7 @@ def detail_for(finding: Finding, wording: Wording, facts: Facts) -> str:
         parts.append("A detox on record ended too recently or before the diagnosis to count as completed.")
     if finding.rule in ("R1", "R2", "R3", "R4", "R5", "R6"):
         parts.append(WITHDRAWAL_WARNING)
+    parts += more_details(finding, facts)
     if finding.data.get("note"):
         parts.append(str(finding.data["note"]))
     if facts.alcohol_indication and finding.rule in ("CLEAN", "R1", "R2", "R3", "R4", "R6"):

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from plugin.facts import build_facts, naltrexone_orders
+from plugin.facts.antagonists import classify_drafts
 from plugin.hook_request import HookRequest
 from plugin.policy import Policy
 from plugin.record.gather import gather_record
@@ -23,9 +24,12 @@ def today(settings: Settings) -> date:
 
 
 def _may_concern_naltrexone(request: HookRequest, term: Terminology) -> bool:
-    """True when a selected draft is naltrexone, or cannot be identified without the record."""
+    """True when a selected draft is naltrexone or opioid-containing (the reverse check, R12), or
+    cannot be identified without the record.  Classifying drafts is cheap; the record is not."""
     orders, _ = naltrexone_orders(request, term)
     if any(o.selected for o in orders):
+        return True
+    if classify_drafts(request.selected_orders, {}, term)[0]:
         return True
     return any(o.selected and o.unresolved_medication and not o.codings for o in request.orders)
 
@@ -35,7 +39,7 @@ def evaluate(request: HookRequest, settings: Settings, policy: Policy, term: Ter
         return {"cards": []}
     record = gather_record(request, settings)
     facts = build_facts(request, record, today(settings), policy, term)
-    if not facts.target_orders:
+    if not facts.target_orders and not facts.selected_opioid_drafts:
         return {"cards": []}
     findings = run_rules(facts, policy)
     cards = compose(facts, findings, policy, term)

@@ -14,6 +14,9 @@ from typing import Any
 
 import yaml
 
+# The configurable severities (R8) are CDS Hooks card indicators.
+INDICATOR_CHOICES = ("info", "warning", "critical")
+
 
 class PolicyError(ValueError):
     """Raised when the policy file is unreadable or names an unknown threshold."""
@@ -47,6 +50,42 @@ class Policy:
     oral_fill_days: int = 30
     xr_dose_mg: float = 380.0
     xr_interval_days: int = 28
+    # R12 - how long a naltrexone dose blocks opioids: 50 mg about 24 h, the 150 mg every-third-day
+    # regimen 72 h (clinical_rules.md 1.1, 1.8 [L1]); XR injectable about 28 days [L4], "~4-5 weeks"
+    # allowed for late or irregular injections (issue 8): 35 days.
+    oral_blockade_days: int = 3
+    xr_blockade_days: int = 35
+    # R7 - a negative opioid urine screen this recent documents opioid-free status (rule table R7).
+    oud_negative_screen_days: int = 3
+    # R8 - active acute hepatitis/liver failure: critical for oral (older oral labels' contraindication
+    # [L2]); the XR label removed it in 2013 [L4-openFDA] -> warning.  "critical" | "warning" | "info".
+    liver_disease_oral_indicator: str = "critical"
+    liver_disease_xr_indicator: str = "warning"
+    # R9/R10 - liver tests count within this many days (rule table R9, R10; policy default).
+    liver_test_lookback_days: int = 90
+    # R9 - ALT/AST >= 5 x ULN -> warning; >= 3 x ULN with bilirubin >= 2 x ULN (Hy's law) -> critical
+    # (FDA DILI conventions via [droracle-LFT], clinical_rules.md 1.7: policy defaults, not label text).
+    transaminase_warning_uln: float = 5.0
+    hys_law_transaminase_uln: float = 3.0
+    hys_law_bilirubin_uln: float = 2.0
+    # R9 - ULN when the Observation has no referenceRange.high (codes.md 5.2: e.g. ALT 40 U/L; common
+    # adult reference ranges, configurable).
+    alt_uln_default: float = 40.0
+    ast_uln_default: float = 40.0
+    bilirubin_uln_mg_dl_default: float = 1.2
+    bilirubin_uln_umol_l_default: float = 21.0
+    # R11 - opioid exposure this recent means lost tolerance after detox (rule table R11: 12 months).
+    tolerance_exposure_lookback_days: int = 365
+    # R11 - a naloxone/nalmefene rescue product authored within this many days counts as on hand.
+    rescue_lookback_days: int = 365
+    # R13 - surgery within this many days of the start: hold oral naltrexone 72 h before elective
+    # surgery, XR about 30 days (clinical_rules.md 1.9 [A2]; rule table R13).
+    surgery_window_oral_days: int = 3
+    surgery_window_xr_days: int = 30
+    # R16 - no opioid exposure within this many days (rule table R16: 24 months).
+    aud_opioid_free_lookback_days: int = 730
+    # R17 - alcohol intoxication/withdrawal diagnosis this recent = still drinking (rule table R17).
+    alcohol_acute_lookback_days: int = 7
 
     @property
     def supply_refills(self) -> int:
@@ -80,6 +119,11 @@ def load_policy(path: str | None = None) -> Policy:
         raise PolicyError(f"policy file {path}: unknown thresholds {', '.join(unknown)}")
     typed: dict[str, Any] = {}
     for name, value in overrides.items():
+        if known[name] in ("str", str):
+            if value not in INDICATOR_CHOICES:
+                raise PolicyError(f"policy file {path}: {name} must be one of {', '.join(INDICATOR_CHOICES)}")
+            typed[name] = value
+            continue
         kind = float if known[name] in ("float", float) else int
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
             raise PolicyError(f"policy file {path}: {name} must be a non-negative number")

@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 from plugin.cards import make_card
+from plugin.companion_orders import follow_up
 from plugin.dosing import course_start, matching_regimen, nearest_regimen, read_dosing
 from plugin.facts.model import Facts, NaltrexoneOrder
 from plugin.policy import Policy
@@ -25,6 +26,14 @@ _KEY_MEANING = {
     "observations": "opioid urine screens and naloxone challenges",
     "procedures": "completed detox",
     "encounters": "completed detox",
+    "serviceRequests": "planned surgery",
+    "appointments": "planned surgery",
+}
+_MEDICATION_KEYS = {
+    "medicationRequests",
+    "medicationDispenses",
+    "medicationStatements",
+    "medicationAdministrations",
 }
 
 
@@ -77,11 +86,31 @@ def _hazard_suggestions(
     return suggestions
 
 
+def _duplicate_deletes(facts: Facts, finding: Finding) -> list[dict[str, Any]]:
+    """R14: remove the extra drafts; when the duplicate is on the record, remove the draft itself."""
+    if {"combination", "two-drafts"} & set(finding.data.get("kinds", ())):
+        keep = facts.target_orders[0]
+        return [s for o in facts.orders if o is not keep and (s := _delete(o))]
+    return [s for o in facts.target_orders if (s := _delete(o))]
+
+
 def _unverified(facts: Facts) -> Finding | None:
-    if not facts.unverified:
+    failed = facts.unverified
+    if not facts.target_orders:  # reverse check only: what matters is naltrexone on the record (R12)
+        failed = tuple(f for f in failed if f[0] in _MEDICATION_KEYS)
+        if failed:
+            return Finding(
+                "UNVERIFIED",
+                "warning",
+                data={
+                    "what": "whether naltrexone is active",
+                    "reason": "; ".join(sorted({r for _, r in failed})),
+                },
+            )
+    if not failed:
         return None
-    whats = sorted({_KEY_MEANING.get(key, key) for key, _ in facts.unverified})
-    reasons = sorted({reason for _, reason in facts.unverified})
+    whats = sorted({_KEY_MEANING.get(key, key) for key, _ in failed})
+    reasons = sorted({reason for _, reason in failed})
     return Finding("UNVERIFIED", "warning", data={"what": " and ".join(whats), "reason": "; ".join(reasons)})
 
 
@@ -122,6 +151,9 @@ def _clean_note(facts: Facts) -> str:
             f"Latest opioid on record: {latest.evidence.reference}, estimated last dose "
             f"{latest.last_dose.isoformat() if latest.last_dose else '-'} (outside every window)."
         )
+    if facts.not_checked:
+        missing = sorted({_KEY_MEANING.get(key, key) for key in facts.not_checked})
+        lines.append(f"Not checked (data not sent): {', '.join(missing)}.")
     if facts.negative_opioid_screens:
         latest_neg = max(facts.negative_opioid_screens, key=lambda e: e.when or date.min)
         lines.append(
@@ -136,12 +168,13 @@ def compose(facts: Facts, findings: list[Finding], policy: Policy, term: Termino
     cards = [make_card(h, facts, _hazard_suggestions(facts, hazards, policy, term)) for h in hazards]
     for finding in findings:
         if finding.rule == "R14":
-            deletes = [s for o in facts.orders if o.form == "bupropion-combination" and (s := _delete(o))]
-            cards.append(make_card(finding, facts, deletes))
+            cards.append(make_card(finding, facts, _duplicate_deletes(facts, finding)))
+        elif finding.rule not in _SAFETY:
+            cards.append(make_card(finding, facts, follow_up(finding, facts, term)))
     unverified = _unverified(facts)
     if unverified:
         cards.append(make_card(unverified, facts, []))
-    elif not hazards:
+    elif facts.target_orders and not hazards and not any(f.indicator == "critical" for f in findings):
         warnings, completions = _regimen_cards(facts, policy, term)
         cards += warnings
         if not all(o.tagged_by_us for o in facts.target_orders):

@@ -18,7 +18,12 @@ PREFETCH: dict[str, str] = {
     "observations": "Observation?patient={{context.patientId}}",
     "procedures": "Procedure?patient={{context.patientId}}",
     "encounters": "Encounter?patient={{context.patientId}}",
+    "serviceRequests": "ServiceRequest?patient={{context.patientId}}",
+    "appointments": "Appointment?patient={{context.patientId}}",
 }
+# Keys a request may leave out even without fhirServer (older EHR configurations): the rules that
+# need them (R13 planned surgery) say so on the card instead of the call failing with 412.
+OPTIONAL_PREFETCH: frozenset[str] = frozenset({"serviceRequests", "appointments"})
 
 
 @dataclass(frozen=True)
@@ -38,7 +43,8 @@ class Service:
             "usageRequirements": (
                 "Send the patient's MedicationRequest, MedicationDispense, MedicationStatement, "
                 "MedicationAdministration, Condition, Observation, Procedure and Encounter resources "
-                "(prefetch or fhirServer with a read token)."
+                "(prefetch or fhirServer with a read token). ServiceRequest and Appointment (planned "
+                "surgery) are optional; without them the surgery check is reported as not done."
             ),
         }
 

@@ -225,6 +225,20 @@ def build(ref: Path) -> list[dict]:
             )
         ),
     )
+    # R12: diphenoxylate/atropine products (CDC 2022 non-opioid CNS depressants) and the loperamide
+    # ingredient (cumulus VSAC Opioids); no loperamide product code is in the reference sets, so drafts
+    # naming loperamide are recognised by ingredient code or by the designations below.
+    antidiarrhoeal += where(
+        read(ref, "opioid-cds-r4-archive-2022/non-opioid-cns-depressant-medications.json"),
+        has_any("diphenoxylate", "difenoxin"),
+    )
+    cumulus_opioids = read(ref, "vsac-via-cumulus-library-opioid/valueset_rx_opioid.json")
+    antidiarrhoeal += [c for c in cumulus_opioids if c[2] == "loperamide"]
+    antidiarrhoeal_words = {
+        "6468": ["loperamide", "imodium"],
+        "1190572": ["diphenoxylate", "lomotil", "lonox", "difenoxin", "motofen"],
+        "830195": ["opium tincture", "paregoric", "laudanum"],
+    }
 
     antagonists = read(
         ref, "vsac-via-canvas-plugins/2.16.840.1.113883.3.464.1003.198.12.1132_OpiateAntagonists.json"
@@ -458,15 +472,19 @@ def build(ref: Path) -> list[dict]:
             "opioid-antitussive",
             "Opioid cough and cold products",
             src + "opioid products combined with antihistamines/decongestants/expectorants or codeine/"
-            "hydrocodone oral solutions (codes.md 2, R05DA; R12).",
+            "hydrocodone oral solutions (codes.md 2, R05DA; R12). Designations are text-fallback keywords.",
             antitussive,
+            {antitussive[0][1]: ["cough", "antitussive", "tussionex", "tuzistra", "hycodan", "syrup"]},
         ),
         valueset(
             "opioid-antidiarrheal",
             "Opioid antidiarrhoeal products",
-            src
-            + "loperamide, diphenoxylate, difenoxin and opium tincture products (codes.md 2, A07DA; R12).",
+            src + "loperamide, diphenoxylate, difenoxin and opium tincture products from the opioid union, "
+            "diphenoxylate/atropine products from CDC 2022 non-opioid-cns-depressant-medications, the "
+            "loperamide ingredient 6468 from cumulus VSAC Opioids (codes.md 1.2, 2 A07DA; R12). "
+            "Designations are text-fallback keywords.",
             antidiarrhoeal,
+            antidiarrhoeal_words,
         ),
         valueset(
             "opioid-urine-drug-screening",
@@ -538,8 +556,41 @@ def build(ref: Path) -> list[dict]:
             "opioid-overdose-rescue",
             "Naloxone/nalmefene rescue products",
             src + "VSAC Opioid Antagonist 2.16.840.1.113762.1.4.1248.119 + CDC naloxone-medications "
-            "without buprenorphine/pentazocine combinations. First entry 1725059 = suggested order (R11).",
+            "without buprenorphine/pentazocine combinations. First entry 1725059 = suggested order (R11). "
+            "Designations are text-fallback keywords.",
             rescue,
+            {"1725059": ["naloxone", "narcan", "nalmefene", "kloxxado", "zimhi", "opvee", "rextovy"]},
+        ),
+        valueset(
+            "surgical-procedure",
+            "Surgical procedure (category or code)",
+            "SNOMED 387713003 Surgical procedure, the surgery concept of the HL7 FHIR R4 example value sets "
+            "procedure-category and servicerequest-category; matched on ServiceRequest/Procedure code or "
+            "category. Appointments (whose codes are local) match on the designations (R13). Descendant "
+            "surgical codes need a SNOMED expansion - not available here.",
+            [(SCT, "387713003", "Surgical procedure")],
+            {"387713003": ["surgery", "surgical", "operation", "operative", "preoperative", "pre-op"]},
+        ),
+        valueset(
+            "urine-drug-screen-order",
+            "Urine drug screen order (suggestion)",
+            "SNOMED 310627008 Urine drug screening (procedure): the CDC Rec 10 suggestion ServiceRequest "
+            "(codes.md 6; clinical_rules.md R7). First entry = code of the suggested ServiceRequest.",
+            [(SCT, "310627008", "Urine drug screening (procedure)")],
+        ),
+        valueset(
+            "hepatic-function-panel-order",
+            "Hepatic function panel order (suggestion)",
+            "LOINC 24325-3 Hepatic function 2000 panel - Serum or Plasma (ALT, AST, bilirubin, ...; codes.md "
+            "5.2 lists its tests; panel code from LOINC [verify]) (R8-R10). First entry = suggested code.",
+            [(LOINC, "24325-3", "Hepatic function 2000 panel - Serum or Plasma")],
+        ),
+        valueset(
+            "naltrexone-treatment",
+            "Naltrexone addiction-treatment products (oral or XR injectable)",
+            "Union of naltrexone-oral and naltrexone-xr-injectable: the required binding of the suggested "
+            "naltrexone MedicationRequest profile (fhir_profiles/structuredefinitions).",
+            oral + xr,
         ),
         valueset(
             "route-oral",

@@ -6,15 +6,25 @@ from collections import Counter
 from datetime import date
 from typing import Any
 
+from plugin.facts.antagonists import (
+    classify_drafts,
+    draft_parts,
+    is_rescue,
+    naltrexone_use,
+    record_medicine,
+    rescue_evidence,
+)
 from plugin.facts.findings import (
     codings_of,
     completed_detox,
+    conditions_ever,
     conditions_in,
     failed_challenges,
     opioid_screens,
 )
-from plugin.facts.medications import classify_medicine, medication_parts, opioid_exposure, routes_of
-from plugin.facts.model import Evidence, Facts, NaltrexoneOrder, OpioidExposure
+from plugin.facts.labs_and_plans import PLANNED_STATUS, liver_tests, planned_surgery
+from plugin.facts.medications import classify_medicine, opioid_exposure, routes_of
+from plugin.facts.model import Evidence, Facts, NaltrexoneOrder, NaltrexoneUse, OpioidExposure
 from plugin.fhir_dates import period_start
 from plugin.hook_request import DraftOrder, HookRequest
 from plugin.policy import Policy
@@ -44,12 +54,7 @@ def is_tagged(resource: dict[str, Any]) -> bool:
 
 
 def _draft_medicine(order: DraftOrder, medications: dict[str, dict[str, Any]], term: Terminology) -> Any:
-    codings, text = list(order.codings), order.text
-    if order.unresolved_medication and not codings:
-        codings, extra = medication_parts(
-            {"medicationReference": {"reference": order.unresolved_medication}}, medications
-        )
-        text = " ".join(t for t in (text, extra) if t)
+    codings, text = draft_parts(order, medications)
     return classify_medicine(codings, text, term, routes_of(order.resource)), text
 
 
@@ -91,20 +96,30 @@ def _medication_index(record: PatientRecord) -> dict[str, dict[str, Any]]:
     return {f"Medication/{m['id']}": m for m in record.of_type("Medication") if m.get("id")}
 
 
-def _record_exposures(
-    record: PatientRecord, medications: dict[str, dict[str, Any]], policy: Policy, term: Terminology
-) -> list[OpioidExposure]:
-    exposures = []
+def _record_medicines(
+    record: PatientRecord,
+    medications: dict[str, dict[str, Any]],
+    policy: Policy,
+    term: Terminology,
+    draft_refs: set[str],
+) -> tuple[list[OpioidExposure], list[NaltrexoneUse], list[Evidence]]:
+    """One pass over the medication resources: (opioid exposures, naltrexone uses, rescue agents)."""
+    exposures, naltrexone, rescue = [], [], []
     for kind in MEDICATION_TYPES:
         for resource in record.of_type(kind):
-            codings, text = medication_parts(resource, medications)
-            medicine = classify_medicine(codings, text, term, routes_of(resource))
-            if medicine is None or medicine[0] != "opioid":
-                continue
-            exposure = opioid_exposure(resource, medicine[1], text, policy)  # type: ignore[arg-type]
-            if exposure is not None:
-                exposures.append(exposure)
-    return exposures
+            if f"{kind}/{resource.get('id')}" in draft_refs:
+                continue  # the draft under decision, echoed back by the EHR's search
+            medicine, codings, text = record_medicine(resource, medications, term)
+            if medicine is None:
+                if is_rescue(codings, text, term) and (found := rescue_evidence(resource, text)):
+                    rescue.append(found)
+            elif medicine[0] == "opioid":
+                exposure = opioid_exposure(resource, medicine[1], text, policy)  # type: ignore[arg-type]
+                if exposure is not None:
+                    exposures.append(exposure)
+            elif (use := naltrexone_use(resource, medicine[1], text, policy)) is not None:  # type: ignore[arg-type]
+                naltrexone.append(use)
+    return exposures, naltrexone, rescue
 
 
 def _alcohol_indication(orders: tuple[NaltrexoneOrder, ...], term: Terminology) -> bool:
@@ -135,15 +150,19 @@ def build_facts(
 ) -> Facts:
     medications = _medication_index(record)
     orders, drafted_opioids = naltrexone_orders(request, term, medications)
+    opioid_drafts, rescue_drafts = classify_drafts(request.orders, medications, term)
+    draft_refs = {o.reference for o in request.orders if o.reference}
+    exposures, naltrexone_uses, rescue = _record_medicines(record, medications, policy, term, draft_refs)
     observations = record.of_type("Observation")
     conditions = record.of_type("Condition")
     positive, negative = opioid_screens(observations, term)
+    scheduled = {kind: record.of_type(kind) for kind in PLANNED_STATUS}
     counted = Counter(r.get("resourceType") for rs in record.by_key.values() for r in rs)
     return Facts(
         now=now,
         patient_id=request.patient_id,
         orders=orders,
-        opioid_exposures=tuple(_record_exposures(record, medications, policy, term)) + drafted_opioids,
+        opioid_exposures=tuple(exposures) + drafted_opioids,
         positive_opioid_screens=tuple(positive),
         negative_opioid_screens=tuple(negative),
         failed_naloxone_challenges=tuple(failed_challenges(observations, conditions, term)),
@@ -155,4 +174,14 @@ def build_facts(
         checked={str(k): v for k, v in sorted(counted.items())},
         unverified=tuple((f.key, f.reason) for f in record.failures),
         planned_start=_planned_start(orders),
+        opioid_drafts=opioid_drafts,
+        rescue_drafts=rescue_drafts,
+        naltrexone_on_record=tuple(naltrexone_uses),
+        rescue_on_record=tuple(rescue),
+        opioid_use_disorder=tuple(conditions_ever(conditions, "opioid-use-disorder", term)),
+        alcohol_acute=tuple(conditions_in(conditions, "alcohol-intoxication-or-withdrawal", term)),
+        liver_disease=tuple(conditions_in(conditions, "acute-liver-injury", term)),
+        liver_tests=tuple(liver_tests(observations, policy, term)),
+        planned_surgery=tuple(planned_surgery(scheduled, now, term)),
+        not_checked=record.not_checked,
     )

@@ -109,6 +109,21 @@ def conditions_in(conditions: Iterable[dict[str, Any]], valueset: str, term: Ter
     ]
 
 
+def conditions_ever(conditions: Iterable[dict[str, Any]], valueset: str, term: Terminology) -> list[Evidence]:
+    """Conditions coded in ``valueset`` at any time (remission and resolved count), unless refuted."""
+    out = []
+    for c in conditions:
+        verification = {str(x.get("code")) for x in codings_of(c.get("verificationStatus"))}
+        if verification & _NOT_TRUE or not term.any_in(valueset, codings_of(c.get("code"))):
+            continue
+        out.append(
+            Evidence(
+                "Condition", str(c.get("id") or ""), _condition_date(c), _concept_text(c.get("code")).strip()
+            )
+        )
+    return out
+
+
 def failed_challenges(
     observations: Iterable[dict[str, Any]], conditions: Iterable[dict[str, Any]], term: Terminology
 ) -> list[Evidence]:

@@ -45,6 +45,46 @@ class NaltrexoneOrder:
     recognised_by: Literal["code", "text"]
 
 
+OpioidProduct = Literal["analgesic", "antitussive", "antidiarrheal"]
+
+
+@dataclass(frozen=True)
+class OpioidDraft:
+    """An opioid-containing draft of this session (R12): what kind of product, and is it decided on."""
+
+    evidence: Evidence
+    product: OpioidProduct
+    systemic: bool  # an opioid-window product (R1 counts it); False for loperamide/diphenoxylate
+    selected: bool
+
+
+@dataclass(frozen=True)
+class NaltrexoneUse:
+    """Naltrexone on the record (request, dispense, statement or administration)."""
+
+    evidence: Evidence  # ``when``: start (ongoing) or last dose
+    form: NaltrexoneForm
+    ongoing: bool  # an active/on-hold order or statement
+    last_dose: date | None  # estimated: end of supply, the administration or the statement
+    blocks_until: date | None  # last day the blockade is expected to last; None when ongoing
+    is_order: bool  # a MedicationRequest (a prescription, not a fill or a dose)
+
+
+@dataclass(frozen=True)
+class LabResult:
+    """One ALT, AST or total bilirubin result with its upper limit of normal."""
+
+    evidence: Evidence
+    test: Literal["alt", "ast", "bilirubin"]
+    value: float
+    uln: float
+    uln_from_range: bool  # False: the policy default was used
+
+    @property
+    def ratio(self) -> float:
+        return self.value / self.uln
+
+
 @dataclass(frozen=True)
 class Facts:
     now: date
@@ -60,6 +100,17 @@ class Facts:
     checked: dict[str, int]  # resource type -> how many were read
     unverified: tuple[tuple[str, str], ...] = ()  # (prefetch key, reason) that could not be fetched
     planned_start: date | None = None  # a future start date written on the naltrexone draft
+    # Issue 8 facts (all default to "nothing found" so hand-built Facts stay short).
+    opioid_drafts: tuple[OpioidDraft, ...] = ()  # every opioid-containing draft of the session
+    rescue_drafts: tuple[Evidence, ...] = ()  # naloxone/nalmefene drafted in this session
+    naltrexone_on_record: tuple[NaltrexoneUse, ...] = ()
+    rescue_on_record: tuple[Evidence, ...] = ()  # naloxone/nalmefene prescribed, filled or reported
+    opioid_use_disorder: tuple[Evidence, ...] = ()  # OUD conditions, any time, incl. remission
+    alcohol_acute: tuple[Evidence, ...] = ()  # active alcohol intoxication/withdrawal conditions
+    liver_disease: tuple[Evidence, ...] = ()  # active acute hepatitis / liver failure conditions
+    liver_tests: tuple[LabResult, ...] = ()
+    planned_surgery: tuple[Evidence, ...] = ()  # ``when`` = the scheduled day
+    not_checked: tuple[str, ...] = ()  # optional prefetch keys that were not provided
 
     @property
     def start_day(self) -> date:
@@ -70,6 +121,10 @@ class Facts:
     def target_orders(self) -> tuple[NaltrexoneOrder, ...]:
         """Selected naltrexone orders that are addiction treatment (not bupropion/naltrexone)."""
         return tuple(o for o in self.orders if o.selected and o.form != "bupropion-combination")
+
+    @property
+    def selected_opioid_drafts(self) -> tuple[OpioidDraft, ...]:
+        return tuple(d for d in self.opioid_drafts if d.selected)
 
     def days_since(self, day: date) -> int:
         return (self.now - day).days

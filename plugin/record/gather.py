@@ -8,7 +8,7 @@ from typing import Any
 from plugin.errors import PrefetchUnavailable
 from plugin.hook_request import HookRequest
 from plugin.record.prefetch import read_prefetch
-from plugin.services import PREFETCH
+from plugin.services import OPTIONAL_PREFETCH, PREFETCH
 from plugin.settings import Settings
 
 
@@ -24,6 +24,7 @@ class FetchFailure:
 class PatientRecord:
     by_key: dict[str, list[dict[str, Any]]]
     failures: tuple[FetchFailure, ...] = ()
+    not_checked: tuple[str, ...] = ()  # optional prefetch keys neither sent nor fetchable
 
     def of_type(self, resource_type: str) -> list[dict[str, Any]]:
         return [r for rs in self.by_key.values() for r in rs if r.get("resourceType") == resource_type]
@@ -39,14 +40,18 @@ def gather_record(request: HookRequest, settings: Settings) -> PatientRecord:
 
     prefetched = read_prefetch(request.prefetch, PREFETCH)
     can_fetch = bool(request.fhir_server and request.fhir_token)
-    if prefetched.missing and not can_fetch:
+    required = [key for key in prefetched.missing if key not in OPTIONAL_PREFETCH]
+    if required and not can_fetch:
         raise PrefetchUnavailable(
             "required prefetch not provided and no fhirServer/fhirAuthorization to fetch it",
-            missing=list(prefetched.missing),
+            missing=required,
         )
     unresolved = can_fetch and medication_ids_to_resolve(
         request, prefetched.resources.values(), request.fhir_server or ""
     )
+    if not can_fetch:
+        # Optional keys (issue 8: planned surgery) absent: their rules report "not checked".
+        return PatientRecord(prefetched.resources, not_checked=tuple(prefetched.missing))
     if not prefetched.missing and not unresolved:
         return PatientRecord(prefetched.resources)
     fetched = fetch_missing(request, prefetched.missing, settings, prefetched=prefetched.resources)

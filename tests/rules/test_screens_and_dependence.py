@@ -72,7 +72,7 @@ def test_r6_dependence_without_detox(conds: tuple, detox: tuple, expected: str |
 R14_ROWS = [
     ((order(), order("bupropion-combination", selected=False)), "warning", "naltrexone + Contrave drafts"),
     ((order("bupropion-combination"),), None, "Contrave alone is not an addiction order"),
-    ((order(), order("xr-injectable")), None, "two naltrexone forms: not this rule's subject"),
+    ((order(), order("xr-injectable")), "warning", "oral + XR naltrexone drafts: duplicate (issue 8)"),
 ]
 
 
