@@ -22,6 +22,7 @@ from requests.adapters import HTTPAdapter
 from plugin.record.allowlist import BaseUrl, is_under, parse_base
 from plugin.record.fhir_errors import (
     FhirBadBody,
+    FhirError,
     FhirStatusError,
     FhirTimeout,
     map_transport_error,
@@ -174,7 +175,11 @@ class FhirClient:
                         time.sleep(wait)
                         attempt += 1
                         continue
-                body = self._read(response) if 200 <= status < 300 else b""
+                try:
+                    body = self._read(response) if 200 <= status < 300 else b""
+                except FhirError as exc:
+                    _log(label, page, status, started, type(exc).__name__)
+                    raise
             _log(label, page, status, started, None)
             if not 200 <= status < 300:
                 raise FhirStatusError(status)

@@ -121,3 +121,25 @@ def test_server_not_on_allow_list_gets_no_connection(fixture_scenario: dict[str,
             fetch_missing(request, KEYS, settings(auth="jwt", fhir_allowlist="https://ehr.example.org/fhir"))
         time.sleep(0.1)
     assert server.seen.connections == 0
+
+
+def test_endless_paging_is_a_failure_not_a_truncation(fixture_scenario: dict[str, Any]) -> None:
+    def forever(index: int, path: str) -> Reply:
+        base = path.split("?")[0]
+        page = {
+            "resourceType": "Bundle",
+            "type": "searchset",
+            "link": [{"relation": "next", "url": f"http://127.0.0.1:{port}{base}?page={index}"}],
+            "entry": [],
+        }
+        return Reply(200, orjson.dumps(page))
+
+    with loopback_server(forever) as server:
+        port = server.port
+        result, elapsed = _fetch(fixture_scenario, server.base_url)
+    assert elapsed < DEADLINE_S + 0.5
+    assert result.resources == {}
+    reasons = {f.reason for f in result.failures}
+    # ~200 pages in one second on a small Python server: a search may also meet the deadline first
+    assert "FHIR server returned more than 20 pages" in reasons
+    assert reasons <= {"FHIR server returned more than 20 pages", "FHIR server timed out"}
