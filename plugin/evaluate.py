@@ -10,8 +10,8 @@ from plugin.facts import build_facts, naltrexone_orders
 from plugin.facts.antagonists import classify_drafts
 from plugin.hook_request import HookRequest
 from plugin.policy import Policy
-from plugin.record.gather import gather_record
-from plugin.responses import compose
+from plugin.record.gather import PatientRecord, gather_record
+from plugin.responses import compose, unverified_card
 from plugin.rules import run_rules
 from plugin.settings import Settings
 from plugin.terminology import Terminology
@@ -34,13 +34,27 @@ def _may_concern_naltrexone(request: HookRequest, term: Terminology) -> bool:
     return any(o.selected and o.unresolved_medication and not o.codings for o in request.orders)
 
 
+def _unidentified(request: HookRequest, record: PatientRecord) -> bool:
+    """A selected draft names its drug only by a Medication reference that the record lacks."""
+    fetched = {f"Medication/{m.get('id')}" for m in record.of_type("Medication")}
+    return any(
+        o.selected
+        and o.unresolved_medication
+        and not o.codings
+        and "/".join(o.unresolved_medication.rstrip("/").split("/")[-2:]) not in fetched
+        for o in request.orders
+    )
+
+
 def evaluate(request: HookRequest, settings: Settings, policy: Policy, term: Terminology) -> dict[str, Any]:
     if not _may_concern_naltrexone(request, term):
         return {"cards": []}
     record = gather_record(request, settings)
     facts = build_facts(request, record, today(settings), policy, term)
     if not facts.target_orders and not facts.selected_opioid_drafts:
-        return {"cards": []}
+        # A draft known only by a server-side Medication we could not fetch may be naltrexone: say so.
+        unknown = facts.unverified and _unidentified(request, record)
+        return {"cards": [unverified_card(facts)] if unknown else []}
     findings = run_rules(facts, policy)
     cards = compose(facts, findings, policy, term)
     log.info(

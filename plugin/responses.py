@@ -114,6 +114,13 @@ def _unverified(facts: Facts) -> Finding | None:
     return Finding("UNVERIFIED", "warning", data={"what": " and ".join(whats), "reason": "; ".join(reasons)})
 
 
+def unverified_card(facts: Facts) -> dict[str, Any]:
+    """The could-not-verify card on its own (the record could not even tell what was ordered)."""
+    finding = _unverified(facts)
+    assert finding is not None
+    return make_card(finding, facts, [])
+
+
 def _regimen_cards(facts: Facts, policy: Policy, term: Terminology) -> tuple[list[dict], list[dict]]:
     """(R15 warning cards, suggestions for the clean card) for orders not suggested by us."""
     warnings: list[dict[str, Any]] = []

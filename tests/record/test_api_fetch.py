@@ -113,9 +113,6 @@ def test_fault_gives_the_could_not_verify_card_in_time(
     )
 
 
-@pytest.mark.xfail(
-    reason="evaluate answers [] when the draft's drug is unknown and fetching failed", strict=False
-)
 def test_fault_with_a_draft_named_only_by_reference_is_not_silent(
     tmp_path: Path, fixture_scenario: dict[str, Any]
 ) -> None:
