@@ -19,6 +19,7 @@ import orjson
 import requests
 from requests.adapters import HTTPAdapter
 
+from plugin.metrics import observe_fhir_query
 from plugin.record.allowlist import BaseUrl, is_under, parse_base
 from plugin.record.fhir_errors import (
     FhirBadBody,
@@ -243,6 +244,7 @@ def _next_link(bundle: dict[str, Any]) -> str | None:
 
 def _log(label: str, page: int, status: int | None, started: float, note: str | None) -> None:
     ms = (time.monotonic() - started) * 1000
+    observe_fhir_query(label, status if status is not None else (note or "error"), ms / 1000)
     log.info(
         "fhir query key=%s page=%d status=%s ms=%.0f%s",
         label,
