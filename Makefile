@@ -28,6 +28,10 @@ run: $(STAMP)
 test: $(STAMP) $(FHIR_STAMP)
 	$(BIN)/python -m pytest
 
+# >= 10,000 hypothesis examples over the hook, feedback and discovery endpoints; prints the count.
+fuzz: $(STAMP)
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest tests/fuzz -q -o timeout=900
+
 lint: $(STAMP)
 	$(BIN)/ruff check plugin tests scripts
 	$(BIN)/ruff format --check plugin tests scripts

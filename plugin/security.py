@@ -126,6 +126,9 @@ def _too_large(_exc: RequestEntityTooLarge) -> Response:
 
 def init_app(app: Flask) -> None:
     """Register the preflight answer, the response hardening and the JSON 413."""
+    # One byte of head-room: werkzeug's stream for a body without Content-Length (chunked) stops quietly
+    # at the limit, so only reading limit + 1 bytes tells "exactly the limit" from "too large".
+    app.config["MAX_CONTENT_LENGTH"] = app.config["SETTINGS"].max_body_bytes + 1
     app.before_request(_preflight)
     app.after_request(_harden)
     app.register_error_handler(RequestEntityTooLarge, _too_large)

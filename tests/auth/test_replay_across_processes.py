@@ -41,6 +41,7 @@ def servers(issuer: Issuer, tmp_path: Path) -> Iterator[tuple[list[str], list[Pa
         "NALTREXONE_CDS_TRUSTED_ISSUERS": json.dumps({issuer.iss: issuer.jwks_url}),
         "NALTREXONE_CDS_DATABASE_URL": f"sqlite:///{tmp_path / 'shared.sqlite3'}",
         "NALTREXONE_CDS_WORKERS": "1",
+        "NALTREXONE_CDS_FHIR_ALLOWLIST": "https://fhir.example.org",
         "NALTREXONE_CDS_LOG_JSON": "true",
         "NALTREXONE_CDS_NOW": "2026-11-25",
     }
@@ -70,9 +71,9 @@ def _wait_ready(url: str, proc: subprocess.Popen[bytes], log_path: Path) -> None
         if proc.poll() is not None:
             pytest.fail(f"server exited: {log_path.read_text()[-2000:]}")
         try:
-            if requests.get(url + "/healthz", timeout=1).status_code == 200:
+            if requests.get(url + "/healthz", timeout=2).status_code == 200:
                 return
-        except requests.ConnectionError:
+        except requests.RequestException:  # refused, or accepted by the master while the worker boots
             time.sleep(0.1)
     pytest.fail(f"server did not start: {log_path.read_text()[-2000:]}")
 
