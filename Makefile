@@ -36,8 +36,10 @@ lint: $(STAMP)
 	$(BIN)/ruff check plugin tests scripts
 	$(BIN)/ruff format --check plugin tests scripts
 
-bench: $(STAMP)
-	@echo "benchmark: not yet (see the benchmark issue)"
+# Real servers on loopback: service vs bare-Flask ceiling, no-prefetch via the local FHIR server,
+# scaling 10..10,000 resources. Prints a table, writes bench/results.json (README "Benchmark").
+bench: $(STAMP) $(FHIR_STAMP)
+	$(BIN)/python -m bench.run
 
 clean:
 	rm -rf $(VENV) $(FHIR_VENV) .pytest_cache

@@ -1,0 +1,28 @@
+# naltrexone-cds: the CDS Hooks service under gunicorn (see README "Run in production").
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    # value sets (fhir_profiles/) and migrations are read next to the package: run from the source tree
+    PYTHONPATH=/app \
+    NALTREXONE_CDS_STATE_DIR=/app/state \
+    PROMETHEUS_MULTIPROC_DIR=/tmp/naltrexone-cds-metrics
+
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY plugin ./plugin
+COPY fhir_profiles ./fhir_profiles
+RUN pip install . \
+    && useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin cds \
+    && mkdir -p /app/state \
+    && chown cds /app/state
+
+USER cds
+EXPOSE 8080
+# SIGTERM (docker stop) lets gunicorn finish in-flight calls within its graceful timeout (20 s).
+STOPSIGNAL SIGTERM
+HEALTHCHECK --interval=30s --timeout=3s --start-period=20s --retries=3 \
+    CMD ["python", "-c", "import urllib.request, sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8080/healthz', timeout=2).status == 200 else 1)"]
+ENTRYPOINT ["naltrexone-cds", "serve", "--host", "0.0.0.0"]

@@ -1,0 +1,45 @@
+"""The ceiling: a bare Flask app under the service's own gunicorn settings.
+
+It reads and parses the hook request exactly as the service does (orjson) and answers the JSON the
+service answered for the same request (a file named by ``BENCH_CEILING_RESPONSE``), doing no clinical
+work.  ``python -m bench.ceiling --port N`` serves it via ``plugin.server.serve``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+import orjson
+from flask import Flask, Response, request
+
+from plugin.server import gunicorn_options, serve
+from plugin.settings import load_settings
+
+
+def create_app() -> Flask:
+    payload = Path(os.environ["BENCH_CEILING_RESPONSE"]).read_bytes()
+    app = Flask(__name__)
+
+    @app.post("/cds-services/<service_id>")
+    def call(service_id: str) -> Response:
+        orjson.loads(request.get_data(cache=False))
+        return Response(payload, mimetype="application/json")
+
+    @app.get("/healthz")
+    def healthz() -> Response:
+        return Response(b'{"status":"ok"}', mimetype="application/json")
+
+    return app
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, required=True)
+    args = parser.parse_args()
+    serve(create_app, gunicorn_options(load_settings(), "127.0.0.1", args.port))
+
+
+if __name__ == "__main__":
+    main()
