@@ -1,9 +1,11 @@
 """Production serving: gunicorn running the app factory once per worker.
 
-Worker model (chosen by ``make bench``; see README "Benchmark"): the service is CPU-bound on a
-prefetched record, so the default is one sync worker per core, plus one so that a worker waiting on
-a slow FHIR server does not leave a core idle.  ``NALTREXONE_CDS_WORKERS`` (or ``WEB_CONCURRENCY``)
-and ``NALTREXONE_CDS_THREADS`` override; more than one thread selects gunicorn's gthread worker.
+Worker model (chosen by ``make bench``; see README "Benchmark"): one gthread worker per core with
+``DEFAULT_THREADS`` threads.  Measured on 2 cores against sync workers (2 and 3) and gthread 3x2, it
+gave the best throughput and p50 for both the service and the ceiling: threads keep EHR connections
+alive (sync workers close after every response) and a worker waiting on a slow FHIR server still
+serves other calls.  ``NALTREXONE_CDS_WORKERS`` (or ``WEB_CONCURRENCY``) and ``NALTREXONE_CDS_THREADS``
+override; ``THREADS=1`` selects gunicorn's sync worker.
 
 Shutdown is graceful: on SIGTERM workers finish their requests within ``GRACEFUL_TIMEOUT_S``.
 The only access log is the app's own (``naltrexone_cds.access``: method, route template, status,
@@ -27,11 +29,14 @@ from plugin.settings import Settings, load_settings
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 GRACEFUL_TIMEOUT_S = 20  # SIGTERM: finish in-flight hook calls (each bounded by the FHIR timeout)
 WORKER_TIMEOUT_S = 30  # a worker silent this long is killed and replaced
-KEEPALIVE_S = 5  # gthread only: EHR gateways reuse connections
+KEEPALIVE_S = 5  # gthread: EHR gateways reuse connections
+
+
+DEFAULT_THREADS = 4
 
 
 def default_workers(cores: int) -> int:
-    return cores + 1
+    return cores
 
 
 def gunicorn_options(settings: Settings, host: str, port: int, dev: bool = False) -> dict[str, Any]:
@@ -40,7 +45,7 @@ def gunicorn_options(settings: Settings, host: str, port: int, dev: bool = False
     options: dict[str, Any] = {
         "bind": f"{host}:{port}",
         "workers": workers,
-        "threads": settings.threads or 1,
+        "threads": 1 if dev else (settings.threads or DEFAULT_THREADS),
         "timeout": WORKER_TIMEOUT_S,
         "graceful_timeout": GRACEFUL_TIMEOUT_S,
         "keepalive": KEEPALIVE_S,
