@@ -84,7 +84,10 @@ def is_allowed(url: str, allowlist: Iterable[str], *, dev_mode: bool) -> bool:
 
 def require_allowed(fhir_server: str, allowlist: Iterable[str], *, dev_mode: bool) -> None:
     """Raise FhirServerNotAllowed (HTTP 403) unless ``fhir_server`` is an allowed FHIR base."""
-    parts = urlsplit(fhir_server.strip())
+    try:
+        parts = urlsplit(fhir_server.strip())
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        raise FhirServerNotAllowed("fhirServer is not a valid URL") from None
     if parts.query or parts.fragment:
         raise FhirServerNotAllowed("fhirServer must be a FHIR base URL without query or fragment")
     if not is_allowed(fhir_server, allowlist, dev_mode=dev_mode):

@@ -51,8 +51,10 @@ def test_allow_list(url: str, allowlist: tuple[str, ...], dev_mode: bool, allowe
     assert is_allowed(url, allowlist, dev_mode=dev_mode) is allowed
 
 
-@pytest.mark.parametrize("url", ["https://ehr.example.org/fhir?x=1", "https://ehr.example.org/fhir#frag"])
-def test_base_url_with_query_or_fragment_is_refused(url: str) -> None:
+@pytest.mark.parametrize(
+    "url", ["https://ehr.example.org/fhir?x=1", "https://ehr.example.org/fhir#frag", "http://[::1/fhir", ""]
+)
+def test_malformed_base_url_is_refused(url: str) -> None:
     with pytest.raises(FhirServerNotAllowed) as caught:
         require_allowed(url, EHR, dev_mode=False)
     assert caught.value.status == 403
