@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, request
 
 from plugin.auth.jwks import JwksCache, JwksError, check_jwks_url
 from plugin.auth.replay import DatabaseReplayStore, RedisReplayStore, ReplayStore, ReplayStoreUnavailable
@@ -87,7 +87,7 @@ def _require_token() -> None:
         return
     verifier: TokenVerifier = current_app.extensions[EXTENSION]
     try:
-        claims = verifier.verify(
+        verifier.verify(
             request.headers.get("Authorization"), audience=settings.public_url.rstrip("/") + path
         )
     except TokenRefused as exc:
@@ -98,4 +98,3 @@ def _require_token() -> None:
     except ReplayStoreUnavailable as exc:
         log.error("JWT replay cache unavailable: %s", exc)
         raise ServiceUnavailable("cannot check the token for replay; try again") from None
-    g.cds_client = {"iss": claims["iss"], "tenant": claims.get("tenant")}
