@@ -22,6 +22,7 @@ from flask import Flask, Response, current_app
 
 from plugin.api import bp, json_response, read_json_body
 from plugin.errors import BadHookRequest, ServiceUnavailable
+from plugin.metrics import observe_feedback
 from plugin.services import get_service
 from plugin.storage.store import FeedbackRow, StorageUnavailable, Store, get_store, set_store
 
@@ -146,6 +147,8 @@ def post_feedback(service_id: str) -> Response:
         result = get_store(current_app).store_feedback(service.id, rows, datetime.now(UTC))
     except StorageUnavailable:
         raise ServiceUnavailable("feedback database unavailable; nothing was stored, please retry") from None
+    for row, rule_id in result.stored:
+        observe_feedback(rule_id, row.outcome)
     unknown = sum(1 for _, rule_id in result.stored if rule_id is None)
     log.info(
         "feedback service=%s items=%d stored=%d duplicates=%d unknown_cards=%d",
