@@ -88,7 +88,7 @@ def run_fhir_part(workdir: Path, env: dict[str, str], workers: int, n: int = 100
     except ImportError as exc:
         return {"skipped": f"FHIR server launcher not importable ({exc})"}
     try:
-        with running_fhir_server(token=TOKEN, workdir=workdir / "fhir") as fhir:
+        with running_fhir_server(token=TOKEN) as fhir:
             fhir.transaction(_seed_bundle(n))
             singles = _query_times(fhir.base_url, fhir.headers)
             with running("service-fhir", service_command(), env, workdir, workers) as ours:
