@@ -15,9 +15,17 @@ Source: labels [L1][L4], Vivitrol D&A 2.2 (12/2025) [L4-pp], ASAM [A3]; clinical
 
 from __future__ import annotations
 
-from plugin.facts.model import Facts
+from datetime import date
+
+from plugin.facts.model import Evidence, Facts
 from plugin.policy import Policy
 from plugin.rules.finding import Finding
+
+EVIDENCE_SHOWN = 3  # one card per rule, latest evidence first (CDC style; a long history is not a list)
+
+
+def latest(evidence: tuple[Evidence, ...] | list[Evidence]) -> tuple[Evidence, ...]:
+    return tuple(sorted(evidence, key=lambda e: e.when or date.min, reverse=True)[:EVIDENCE_SHOWN])
 
 
 def check_opioid_free_undocumented(facts: Facts, policy: Policy) -> Finding | None:
@@ -30,7 +38,7 @@ def check_opioid_free_undocumented(facts: Facts, policy: Policy) -> Finding | No
     )
     if recent_negative:
         return None
-    return Finding("R7", "warning", facts.opioid_use_disorder)
+    return Finding("R7", "warning", latest(facts.opioid_use_disorder))
 
 
 def recent_exposures(facts: Facts, days: int) -> list:
@@ -53,5 +61,5 @@ def check_rescue_missing(facts: Facts, policy: Policy) -> Finding | None:
         for r in facts.rescue_on_record
     ):
         return None
-    evidence = facts.opioid_use_disorder + tuple(e.evidence for e in exposures)
+    evidence = latest(facts.opioid_use_disorder) + latest([e.evidence for e in exposures])
     return Finding("R11", "warning", evidence)
