@@ -7,6 +7,7 @@ medications as codeable concepts, contained or bundled Medications, or text only
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -55,6 +56,9 @@ def _require(body: Mapping[str, Any], key: str, kind: type, where: str = "reques
     return value
 
 
+_FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
+
+
 def normalise_patient_id(raw: Any) -> str:
     if not isinstance(raw, str) or not raw.strip():
         raise BadHookRequest("context.patientId must be a non-empty string")
@@ -64,6 +68,8 @@ def normalise_patient_id(raw: Any) -> str:
         if not head.endswith("Patient") or not tail:
             raise BadHookRequest("context.patientId must be an id or a Patient/<id> reference")
         value = tail
+    if not _FHIR_ID.fullmatch(value):
+        raise BadHookRequest("context.patientId must be a FHIR id (letters, digits, '-', '.'; at most 64)")
     return value
 
 

@@ -134,7 +134,11 @@ def regimen_request(
     if order is not None and order.reference:
         resource["id"] = order.reference.partition("/")[2]
     kept = {k: draft[k] for k in _KEPT_FIELDS if k in draft}
-    try:
-        return validated({**resource, **kept})
-    except FhirValidationError:
-        return validated(resource)  # the draft's own fields were not valid R4: suggest without them
+    without_id = {k: v for k, v in resource.items() if k != "id"}
+    # The draft's own fields (or its id) may not be valid R4: then suggest without them.
+    for candidate in ({**resource, **kept}, resource):
+        try:
+            return validated(candidate)
+        except FhirValidationError:
+            continue
+    return validated(without_id)

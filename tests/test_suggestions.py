@@ -90,3 +90,11 @@ def test_invalid_draft_fields_are_dropped_not_fatal() -> None:
     draft["note"] = "not a list of Annotation"
     resource = regimen_request(order(resource=draft), REGIMENS[0], "p", START, POLICY, TERM)
     assert "note" not in resource and resource["id"] == "nx"
+
+
+def test_an_invalid_draft_id_turns_the_update_into_a_create() -> None:
+    draft = b.naltrexone_draft(rid="é" * 100)
+    nx = order(resource=draft)
+    nx = type(nx)(draft, f"MedicationRequest/{'é' * 100}", "oral", True, False, "code")
+    resource = regimen_request(nx, REGIMENS[0], "p", START, POLICY, TERM)
+    assert "id" not in resource and resource["status"] == "draft"

@@ -210,3 +210,11 @@ def test_accepted_suggestion_does_not_re_alert(client: FlaskClient) -> None:
     assert not {"CLEAN", "R15"} & {code for code, _ in again}
     blocked = client.post(SIGN, json=b.hook_request([suggested], recent_opioid())).get_json()
     assert [c["indicator"] for c in blocked["cards"]] == ["critical"]
+
+
+@pytest.mark.parametrize("patient_id", ["a b", "x" * 65, "Patient/a/b", "é"])
+def test_patient_id_must_be_a_fhir_id(client: FlaskClient, patient_id: str) -> None:
+    request = b.hook_request([b.naltrexone_draft()])
+    request["context"]["patientId"] = patient_id
+    response = client.post(SIGN, json=request)
+    assert response.status_code == 400 and "patientId" in response.get_json()["message"]
