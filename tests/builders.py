@@ -31,6 +31,8 @@ PREFETCH_KEYS = (
     "observations",
     "procedures",
     "encounters",
+    "serviceRequests",
+    "appointments",
 )
 KEY_OF_TYPE = {
     "MedicationRequest": "medicationRequests",
@@ -41,6 +43,8 @@ KEY_OF_TYPE = {
     "Observation": "observations",
     "Procedure": "procedures",
     "Encounter": "encounters",
+    "ServiceRequest": "serviceRequests",
+    "Appointment": "appointments",
     "Medication": "medicationRequests",
 }
 
