@@ -28,6 +28,7 @@ from plugin.record.fhir_errors import (
     FhirTimeout,
     map_transport_error,
 )
+from plugin.record.prefetch import entry_resources
 
 log = logging.getLogger("naltrexone_cds.fhir")
 # urllib3 logs every request line - patient ids included - at DEBUG; never let that reach a log file.
@@ -221,18 +222,7 @@ def _entries(bundle: dict[str, Any]) -> list[dict[str, Any]]:
     entries = bundle.get("entry") or []
     if not isinstance(entries, list):
         raise FhirBadBody("FHIR server answered with a malformed Bundle")
-    out = []
-    for entry in entries:
-        resource = entry.get("resource") if isinstance(entry, dict) else None
-        if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
-            continue
-        if (
-            resource["resourceType"] == "OperationOutcome"
-            or (entry.get("search") or {}).get("mode") == "outcome"
-        ):
-            continue
-        out.append(resource)
-    return out
+    return entry_resources(entries)
 
 
 def _next_link(bundle: dict[str, Any]) -> str | None:

@@ -22,11 +22,16 @@ def resources_in(value: Mapping[str, Any]) -> list[dict[str, Any]]:
     entries = value.get("entry") or []
     if not isinstance(entries, list):
         raise BadHookRequest("a prefetch Bundle's entry must be an array")
+    if not all(isinstance(entry, dict) for entry in entries):
+        raise BadHookRequest("a prefetch Bundle entry must be an object")
+    return entry_resources(entries)
+
+
+def entry_resources(entries: list[Any]) -> list[dict[str, Any]]:
+    """The resources of searchset entries; OperationOutcome (search warnings) and junk dropped."""
     out = []
     for entry in entries:
-        if not isinstance(entry, dict):
-            raise BadHookRequest("a prefetch Bundle entry must be an object")
-        resource = entry.get("resource")
+        resource = entry.get("resource") if isinstance(entry, dict) else None
         if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
             continue
         if (
