@@ -31,8 +31,9 @@ _SYSTEM_ALIASES = {
 _DIGIT = re.compile(r"\d")
 
 
-def normalise_system(system: str | None) -> str:
-    system = (system or "").strip()
+def normalise_system(system: object) -> str:
+    """The canonical URL of a code system; anything that is not a string (bad input) is no system."""
+    system = system.strip() if isinstance(system, str) else ""
     return _SYSTEM_ALIASES.get(system, system)
 
 

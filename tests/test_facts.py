@@ -178,3 +178,8 @@ def test_dependence_condition_status(statuses: dict, expected: bool, why: str) -
 def test_remission_code_is_not_current_dependence() -> None:
     cond = b.condition("c", b.ICD10, "F11.21", "Opioid dependence, in remission", "2026-11-20")
     assert conditions_in([cond], "opioid-dependence-current", TERM) == []
+
+
+@pytest.mark.parametrize("system", [1, {"a": 1}, None, ["x"]])
+def test_non_string_code_systems_are_ignored_not_fatal(system: object) -> None:
+    assert classify_medicine([{"system": system, "code": "1483744"}], "", TERM) is None
