@@ -1,14 +1,14 @@
 """The exception tree and its only mapping to HTTP.
 
-    CdsError                   base; carries status and a message safe to show the caller
-     ├── BadHookRequest        400  malformed JSON or a request the spec does not allow
-     ├── Unauthorized          401  missing or invalid EHR JWT
-     ├── FhirServerNotAllowed  403  fhirServer is not on FHIR_ALLOWLIST; nothing was contacted
-     ├── UnknownService        404  no service with that id
-     ├── PayloadTooLarge       413  body above the configured limit
-     ├── UnsupportedMediaType  415  body is not JSON
-     ├── PrefetchUnavailable   412  data needed, not prefetched, and no usable fhirServer
-     └── ServiceUnavailable    503  a dependency (database) is down; nothing was stored
+CdsError                   base; carries status and a message safe to show the caller
+ ├── BadHookRequest        400  malformed JSON or a request the spec does not allow
+ ├── Unauthorized          401  missing or invalid EHR JWT
+ ├── FhirServerNotAllowed  403  fhirServer is not on FHIR_ALLOWLIST; nothing was contacted
+ ├── UnknownService        404  no service with that id
+ ├── PayloadTooLarge       413  body above the configured limit
+ ├── UnsupportedMediaType  415  body is not JSON
+ ├── PrefetchUnavailable   412  data needed, not prefetched, and no usable fhirServer
+ └── ServiceUnavailable    503  a dependency (database) is down; nothing was stored
 """
 
 from __future__ import annotations

@@ -87,9 +87,7 @@ def _require_token() -> None:
         return
     verifier: TokenVerifier = current_app.extensions[EXTENSION]
     try:
-        verifier.verify(
-            request.headers.get("Authorization"), audience=settings.public_url.rstrip("/") + path
-        )
+        verifier.verify(request.headers.get("Authorization"), audience=settings.public_url.rstrip("/") + path)
     except TokenRefused as exc:
         # The issuer is the caller's claim; truncated so a hostile value cannot flood the log.
         cause = f" ({exc.__cause__})" if isinstance(exc.__cause__, JwksError) else ""
