@@ -35,6 +35,7 @@ fuzz: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check plugin tests scripts
 	$(BIN)/ruff format --check plugin tests scripts
+	$(BIN)/mypy plugin
 
 # Real servers on loopback: service vs bare-Flask ceiling, no-prefetch via the local FHIR server,
 # scaling 10..10,000 resources. Prints a table, writes bench/results.json (README "Benchmark").

@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from plugin.facts.model import NaltrexoneOrder
-from plugin.fhir_dates import duration_days, parse_date
+from plugin.fhir_dates import obj, parse_date, supply_days
 from plugin.policy import REGIMENS, XR_INTERVAL_RANGE_DAYS, Policy, Regimen, ScheduledDose
 
 _TABLET_UNITS = {"tab", "tabs", "tablet", "tablets", "{tbl}", "{tablet}", "{tab}"}
@@ -35,31 +35,25 @@ def _dose_mg(dosage: dict[str, Any], policy: Policy) -> float | None:
 
 
 def _schedule(dosage: dict[str, Any], mg: float) -> ScheduledDose | None:
-    repeat = (
-        ((dosage.get("timing") or {}).get("repeat") or {}) if isinstance(dosage.get("timing"), dict) else {}
-    )
+    repeat = obj(obj(dosage.get("timing")).get("repeat"))
     days = tuple(str(d) for d in repeat.get("dayOfWeek") or [])
     if days:
         return ScheduledDose(mg, days_of_week=days)
     period, unit = repeat.get("period"), repeat.get("periodUnit")
     if not isinstance(period, (int, float)) or unit not in _PERIOD_DAYS:
         return None
-    frequency = repeat.get("frequency") if isinstance(repeat.get("frequency"), int) else 1
+    frequency = repeat.get("frequency")
+    frequency = frequency if isinstance(frequency, int) else 1
     return ScheduledDose(mg, frequency, round(period * _PERIOD_DAYS[unit]))
 
 
 def _course_days(resource: dict[str, Any]) -> float | None:
-    dispense = resource.get("dispenseRequest") if isinstance(resource.get("dispenseRequest"), dict) else {}
-    validity = dispense.get("validityPeriod") if isinstance(dispense.get("validityPeriod"), dict) else {}
+    dispense = obj(resource.get("dispenseRequest"))
+    validity = obj(dispense.get("validityPeriod"))
     start, end = parse_date(validity.get("start")), parse_date(validity.get("end"))
     if start and end:
         return float((end - start).days)
-    supply = duration_days(dispense.get("expectedSupplyDuration"))
-    if supply is not None:
-        repeats = dispense.get("numberOfRepeatsAllowed")
-        fills = 1 + (repeats if isinstance(repeats, int) and repeats > 0 else 0)
-        return supply * fills
-    return None
+    return supply_days(dispense)
 
 
 def read_dosing(order: NaltrexoneOrder, policy: Policy) -> DraftDosing:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
 
@@ -26,6 +27,11 @@ _DAYS_PER_UNIT = {
     "hours": 1 / 24,
     "min": 1 / 1440,
 }
+
+
+def obj(value: Any) -> dict[str, Any]:
+    """``value`` when it is a JSON object, else an empty one: FHIR input is untrusted."""
+    return value if isinstance(value, dict) else {}
 
 
 def parse_date(value: Any) -> date | None:
@@ -66,11 +72,22 @@ def duration_days(duration: Any) -> float | None:
     return float(value) * _DAYS_PER_UNIT[unit]
 
 
+def supply_days(dispense_request: Any) -> float | None:
+    """Days a MedicationRequest's dispenseRequest covers: expected supply x (1 + refills)."""
+    dispense = obj(dispense_request)
+    supply = duration_days(dispense.get("expectedSupplyDuration"))
+    if supply is None:
+        return None
+    repeats = dispense.get("numberOfRepeatsAllowed")
+    refills = repeats if isinstance(repeats, int) and not isinstance(repeats, bool) and repeats > 0 else 0
+    return supply * (1 + refills)
+
+
 def plus_days(start: date, days: float) -> date:
     return start + timedelta(days=max(0, round(days)))
 
 
-def effective_date(resource: dict[str, Any]) -> date | None:
+def effective_date(resource: Mapping[str, Any]) -> date | None:
     """When an Observation/Statement/Administration happened: end of period, else the instant."""
     return (
         period_end(resource.get("effectivePeriod"))

@@ -35,7 +35,7 @@ class FhirValidationError(ValueError):
 def _validate(resource: dict[str, Any]) -> dict[str, Any]:
     model = _MODELS[resource["resourceType"]]
     try:
-        parsed = model.model_validate(resource)
+        parsed = model.model_validate(resource)  # type: ignore[attr-defined]
     except ValidationError as exc:
         raise FhirValidationError(f"invalid {resource['resourceType']}: {exc.error_count()} errors") from exc
     return parsed.model_dump(mode="json", exclude_none=True)

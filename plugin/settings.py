@@ -61,29 +61,33 @@ class Settings:
         return self.database_url or f"sqlite:///{os.path.abspath(self.state_dir)}/naltrexone-cds.sqlite3"
 
 
+def _bool(text: str) -> bool:
+    if text.lower() in ("1", "true", "yes", "on"):
+        return True
+    if text.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(text)
+
+
 def _coerce(name: str, kind: Any, raw: Any) -> Any:
+    """The typed value of one setting, from an env string or a Python value; None = not set."""
     if raw is None or raw == "":
         return None
-    text = str(raw).strip() if not isinstance(raw, (list, tuple, dict)) else raw
+    kind = str(kind)
+    text = raw.strip() if isinstance(raw, str) else str(raw)
     try:
-        if kind in ("bool", bool):
-            if isinstance(raw, bool):
-                return raw
-            if text.lower() in ("1", "true", "yes", "on"):
-                return True
-            if text.lower() in ("0", "false", "no", "off"):
-                return False
-            raise ValueError(text)
-        if kind in ("int", int):
-            return int(text)
-        if kind in ("float", float):
-            return float(text)
-        if "tuple" in str(kind):
-            items = text if isinstance(text, (list, tuple)) else text.split(",")
-            return tuple(item.strip() for item in items if item.strip())
-        if "Mapping" in str(kind):
-            return dict(text) if isinstance(text, dict) else dict(json.loads(text))
-        if "date" in str(kind):
+        if kind == "bool":
+            return raw if isinstance(raw, bool) else _bool(text)
+        if kind == "int":
+            return int(raw) if isinstance(raw, int) else int(text)
+        if kind == "float":
+            return float(raw) if isinstance(raw, (int, float)) else float(text)
+        if "tuple" in kind:
+            items = list(raw) if isinstance(raw, (list, tuple)) else text.split(",")
+            return tuple(str(item).strip() for item in items if str(item).strip())
+        if "Mapping" in kind:
+            return dict(raw) if isinstance(raw, dict) else dict(json.loads(text))
+        if "date" in kind:
             return raw if isinstance(raw, date) else date.fromisoformat(text[:10])
         return text
     except (ValueError, TypeError) as exc:

@@ -7,7 +7,16 @@ from datetime import date
 from typing import Any
 
 from plugin.facts.model import Evidence, NaltrexoneForm, OpioidClass, OpioidExposure
-from plugin.fhir_dates import duration_days, effective_date, parse_date, period_end, period_start, plus_days
+from plugin.fhir_dates import (
+    duration_days,
+    effective_date,
+    obj,
+    parse_date,
+    period_end,
+    period_start,
+    plus_days,
+    supply_days,
+)
 from plugin.policy import Policy
 from plugin.terminology import Terminology
 
@@ -113,18 +122,14 @@ def medication_parts(
 
 def _request_supply_end(mr: Mapping[str, Any], policy: Policy) -> date | None:
     """authoredOn + expected supply (x fills), else the validity period end, else a default supply."""
-    dispense = mr.get("dispenseRequest") if isinstance(mr.get("dispenseRequest"), dict) else {}
+    dispense = obj(mr.get("dispenseRequest"))
     start = parse_date(mr.get("authoredOn")) or period_start(dispense.get("validityPeriod"))
-    supply = duration_days(dispense.get("expectedSupplyDuration"))
+    supply = supply_days(dispense)
     if start and supply is not None:
-        repeats = dispense.get("numberOfRepeatsAllowed")
-        fills = 1 + (
-            repeats if isinstance(repeats, int) and not isinstance(repeats, bool) and repeats > 0 else 0
-        )
-        return plus_days(start, supply * fills)
+        return plus_days(start, supply)
     end = period_end(dispense.get("validityPeriod"))
     for dosage in mr.get("dosageInstruction") or []:
-        repeat = ((dosage or {}).get("timing") or {}).get("repeat") or {} if isinstance(dosage, dict) else {}
+        repeat = obj(obj(obj(dosage).get("timing")).get("repeat"))
         end = end or period_end(repeat.get("boundsPeriod"))
         bounds = duration_days(repeat.get("boundsDuration"))
         if start and bounds is not None:

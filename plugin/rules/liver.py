@@ -15,6 +15,8 @@ table R8-R10.
 
 from __future__ import annotations
 
+from typing import cast
+
 from plugin.facts.model import Facts, LabResult
 from plugin.policy import Policy
 from plugin.rules.finding import SEVERITY, Finding, Indicator
@@ -30,7 +32,7 @@ def check_disease(facts: Facts, policy: Policy) -> Finding | None:
         else policy.liver_disease_oral_indicator
         for o in facts.target_orders
     ]
-    indicator: Indicator = max(severities, key=lambda s: SEVERITY[s])  # type: ignore[assignment]
+    indicator = cast(Indicator, max(severities, key=lambda s: SEVERITY[s]))
     return Finding("R8", indicator, facts.liver_disease)
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from plugin.facts.model import Facts, NaltrexoneUse, OpioidDraft
 from plugin.policy import Policy
-from plugin.rules.finding import Finding
+from plugin.rules.finding import Finding, Indicator
 
 
 def is_active(use: NaltrexoneUse, facts: Facts) -> bool:
@@ -47,7 +47,7 @@ def check(facts: Facts, policy: Policy) -> Finding | None:
         relevant = selected
     if not relevant:
         return None
-    indicator = "critical" if any(d.product == "analgesic" for d in relevant) else "warning"
+    indicator: Indicator = "critical" if any(d.product == "analgesic" for d in relevant) else "warning"
     return Finding(
         "R12",
         indicator,
