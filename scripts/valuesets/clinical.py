@@ -1,0 +1,143 @@
+"""Urine drug screens and result codes, detoxification, surgery, liver labs (R4, R6, R8-R10, R13)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .common import LOINC, SCT, SRC, V3_INTERP, Concept, dedupe, has_any, read, valueset
+
+UDS_SOURCES = [
+    "general-opiate-urine-drug-screening-tests.json",
+    "opiate-specific-urine-drug-screening-tests.json",
+    "heroin-urine-drug-screening-tests.json",
+    "oxycodone-urine-drug-screening-tests.json",
+    "fentanyl-type-urine-drug-screening-tests.json",
+    "methadone-urine-drug-screening-tests.json",
+    "buprenorphine-urine-drug-screening-tests.json",
+    "synthetic-opioid-urine-drug-screening-tests.json",
+    "opioid-urine-drug-screening.json",
+]
+ANTAGONIST_ANALYTE = has_any(
+    "naltrexone", "naltrexol", "naloxone", "naloxol", "nalmefene", r"6-\w*-naltrexol"
+)
+POSITIVE: list[Concept] = [
+    (SCT, "10828004", "Positive"),
+    (SCT, "260373001", "Detected"),
+    (V3_INTERP, "POS", "Positive"),
+    (V3_INTERP, "DET", "Detected"),
+    (V3_INTERP, "A", "Abnormal"),
+]
+NEGATIVE: list[Concept] = [
+    (SCT, "260385009", "Negative"),
+    (SCT, "260415000", "Not detected"),
+    (V3_INTERP, "NEG", "Negative"),
+    (V3_INTERP, "ND", "Not detected"),
+    (V3_INTERP, "N", "Normal"),
+]
+
+DETOX_VISIT = "vsac-via-canvas-plugins/2.16.840.1.113883.3.464.1003.101.12.1059_DetoxificationVisit.json"
+DEPENDENCE_TREATMENT = (
+    "vsac-via-canvas-plugins/2.16.840.1.113883.3.464.1003.106.12.1005_AlcoholAndDrugDependenceTreatment.json"
+)
+ALCOHOL_ONLY_DETOX = {"20093000", "64297001", "827094004"}
+DRUG_DETOX = "386450006"
+
+AST = "vsac-via-canvas-plugins/2.16.840.1.113762.1.4.1248.224_AspartateTransaminaseLabTest.json"
+ALT: list[Concept] = [
+    (LOINC, "1742-6", "Alanine aminotransferase [Enzymatic activity/volume] in Serum or Plasma"),
+    (
+        LOINC,
+        "1743-4",
+        "Alanine aminotransferase [Enzymatic activity/volume] in Serum or Plasma by With P-5'-P",
+    ),
+    (
+        LOINC,
+        "1744-2",
+        "Alanine aminotransferase [Enzymatic activity/volume] in Serum or Plasma by No addition of P-5'-P",  # noqa: E501
+    ),
+    (LOINC, "76625-3", "Alanine aminotransferase [Enzymatic activity/volume] in Blood"),
+    (LOINC, "77144-4", "Alanine aminotransferase [Enzymatic activity/volume] in Serum, Plasma or Blood"),
+]
+BILIRUBIN: list[Concept] = [
+    (LOINC, "1975-2", "Bilirubin.total [Mass/volume] in Serum or Plasma"),
+    (LOINC, "14631-6", "Bilirubin.total [Moles/volume] in Serum or Plasma"),
+]
+
+
+def urine_screens(ref: Path) -> list[dict]:
+    tests = dedupe(c for rel in UDS_SOURCES for c in read(ref, rel))
+    agonist_tests = [
+        c for c in tests if not ANTAGONIST_ANALYTE(c[2].lower()) and "cutoff" not in c[2].lower()
+    ]
+    return [
+        valueset(
+            "opioid-urine-drug-screening",
+            "Opioid urine drug tests (agonists only)",
+            SRC + "CDC opioid UDS class sets + opioid-urine-drug-screening, minus naltrexone/naloxone "
+            "analytes and cutoff codes (codes.md 5.1; R4).",
+            agonist_tests,
+        ),
+    ]
+
+
+def result_codes(ref: Path) -> list[dict]:
+    return [
+        valueset(
+            "urine-drug-screen-positive",
+            "Positive/detected result codes",
+            "SNOMED 10828004/260373001 and v3 ObservationInterpretation POS/DET/A (clinical_rules.md 4).",
+            POSITIVE,
+        ),
+        valueset(
+            "urine-drug-screen-negative",
+            "Negative/not-detected result codes",
+            "SNOMED 260385009/260415000 and v3 ObservationInterpretation NEG/ND/N (clinical_rules.md 4).",
+            NEGATIVE,
+        ),
+    ]
+
+
+def detoxification(ref: Path) -> list[dict]:
+    detox = [c for c in read(ref, DETOX_VISIT) if c[1] not in ALCOHOL_ONLY_DETOX]
+    detox += [c for c in read(ref, DEPENDENCE_TREATMENT) if c[1] == DRUG_DETOX]
+    return [
+        valueset(
+            "opioid-detoxification",
+            "Opioid/drug detoxification",
+            SRC + "VSAC Detoxification Visit 2.16.840.1.113883.3.464.1003.101.12.1059 without alcohol-only "
+            "concepts, plus 386450006 (VSAC Alcohol and Drug Dependence Treatment) (codes.md 4; R6).",
+            detox,
+        ),
+    ]
+
+
+def surgery(ref: Path) -> list[dict]:
+    return [
+        valueset(
+            "surgical-procedure",
+            "Surgical procedure (category or code)",
+            "SNOMED 387713003 Surgical procedure, the surgery concept of the HL7 FHIR R4 example value sets "
+            "procedure-category and servicerequest-category; matched on ServiceRequest/Procedure code or "
+            "category. Appointments (whose codes are local) match on the designations (R13). Descendant "
+            "surgical codes need a SNOMED expansion - not available here.",
+            [(SCT, "387713003", "Surgical procedure")],
+            {"387713003": ["surgery", "surgical", "operation", "operative", "preoperative", "pre-op"]},
+        ),
+    ]
+
+
+def labs(ref: Path) -> list[dict]:
+    return [
+        valueset(
+            "alanine-aminotransferase", "ALT tests", "LOINC ALT codes from codes.md 5.2 (R9, R10).", ALT
+        ),
+        valueset(
+            "aspartate-aminotransferase",
+            "AST tests",
+            SRC + "VSAC Aspartate transaminase lab test 2.16.840.1.113762.1.4.1248.224 (R9, R10).",
+            read(ref, AST),
+        ),
+        valueset(
+            "bilirubin-total", "Total bilirubin tests", "LOINC codes from codes.md 5.2 (R9).", BILIRUBIN
+        ),
+    ]
