@@ -3,21 +3,14 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
-from plugin.facts import SUGGESTION_TAG_CODE, SUGGESTION_TAG_SYSTEM
 from plugin.facts.model import Facts
 from plugin.fhir_models import validated
 from plugin.rules.finding import Finding
+from plugin.suggestions import SUGGESTION_TAG, UCUM, concept, suggestion
 from plugin.terminology import Terminology
 
-_TAG = {
-    "system": SUGGESTION_TAG_SYSTEM,
-    "code": SUGGESTION_TAG_CODE,
-    "display": "Suggested by naltrexone-cds",
-}
-UCUM = "http://unitsofmeasure.org"
 _NALOXONE_USE = (
     "For suspected opioid overdose: one spray (4 mg) into one nostril; call emergency services; repeat "
     "with a new device in the other nostril every 2-3 minutes if needed."
@@ -40,23 +33,16 @@ SERVICE_ORDERS = {
 }
 
 
-def suggestion(label: str, actions: list[dict[str, Any]], recommended: bool = False) -> dict[str, Any]:
-    return {"label": label, "uuid": str(uuid.uuid4()), "isRecommended": recommended, "actions": actions}
-
-
 def service_request(valueset: str, patient_id: str, reason: str, term: Terminology) -> dict[str, Any]:
     """A draft ServiceRequest for the first code of ``valueset``."""
     code = term.first(valueset)
     return validated(
         {
             "resourceType": "ServiceRequest",
-            "meta": {"tag": [_TAG]},
+            "meta": {"tag": [SUGGESTION_TAG]},
             "status": "draft",
             "intent": "proposal",
-            "code": {
-                "coding": [{"system": code.system, "code": code.code, "display": code.display}],
-                "text": code.display,
-            },
+            "code": concept(code),
             "subject": {"reference": f"Patient/{patient_id}"},
             "reasonCode": [{"text": reason}],
         }
@@ -69,13 +55,10 @@ def naloxone_request(patient_id: str, term: Terminology) -> dict[str, Any]:
     return validated(
         {
             "resourceType": "MedicationRequest",
-            "meta": {"tag": [_TAG]},
+            "meta": {"tag": [SUGGESTION_TAG]},
             "status": "draft",
             "intent": "proposal",
-            "medicationCodeableConcept": {
-                "coding": [{"system": product.system, "code": product.code, "display": product.display}],
-                "text": product.display,
-            },
+            "medicationCodeableConcept": concept(product),
             "subject": {"reference": f"Patient/{patient_id}"},
             "dosageInstruction": [
                 {

@@ -12,7 +12,7 @@ from plugin.facts.model import Facts, NaltrexoneOrder
 from plugin.policy import Policy
 from plugin.rules import SAFETY_RULES
 from plugin.rules.finding import SEVERITY, Finding
-from plugin.suggestions import regimen_request
+from plugin.suggestions import regimen_request, suggestion
 from plugin.terminology import Terminology
 
 _SAFETY = {rule_id for rule_id, _ in SAFETY_RULES}
@@ -37,16 +37,10 @@ _MEDICATION_KEYS = {
 }
 
 
-def _suggestion(label: str, actions: list[dict[str, Any]], recommended: bool = False) -> dict[str, Any]:
-    import uuid
-
-    return {"label": label, "uuid": str(uuid.uuid4()), "isRecommended": recommended, "actions": actions}
-
-
 def _delete(order: NaltrexoneOrder) -> dict[str, Any] | None:
     if not order.reference:
         return None
-    return _suggestion(
+    return suggestion(
         "Remove the naltrexone order",
         [
             {
@@ -66,7 +60,7 @@ def _regimen_action(
     resource = regimen_request(order, regimen, facts.patient_id, start, policy, term)
     kind = "update" if "id" in resource else "create"
     description = f"{'Update the draft to' if kind == 'update' else 'Order'} naltrexone {regimen.label}"
-    return _suggestion(
+    return suggestion(
         label.format(regimen=regimen.label, start=start.isoformat()),
         [{"type": kind, "description": description, "resource": resource}],
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import uuid
 from datetime import date, timedelta
 from typing import Any
 
@@ -10,9 +11,30 @@ from plugin.facts import SUGGESTION_TAG_CODE, SUGGESTION_TAG_SYSTEM
 from plugin.facts.model import NaltrexoneOrder
 from plugin.fhir_models import FhirValidationError, validated
 from plugin.policy import Policy, Regimen, ScheduledDose
-from plugin.terminology import Terminology
+from plugin.terminology import Coded, Terminology
 
 UCUM = "http://unitsofmeasure.org"
+# The tag on everything we suggest: a later hook on that very order does not re-alert.
+SUGGESTION_TAG = {
+    "system": SUGGESTION_TAG_SYSTEM,
+    "code": SUGGESTION_TAG_CODE,
+    "display": "Suggested by naltrexone-cds",
+}
+
+
+def suggestion(label: str, actions: list[dict[str, Any]], recommended: bool = False) -> dict[str, Any]:
+    """A CDS Hooks suggestion with its own uuid (feedback reports accepted suggestions by it)."""
+    return {"label": label, "uuid": str(uuid.uuid4()), "isRecommended": recommended, "actions": actions}
+
+
+def concept(code: Coded) -> dict[str, Any]:
+    """A CodeableConcept of one of our value-set codes."""
+    return {
+        "coding": [{"system": code.system, "code": code.code, "display": code.display}],
+        "text": code.display,
+    }
+
+
 _DAY_NAMES = {
     "mon": "Monday",
     "tue": "Tuesday",
@@ -112,21 +134,10 @@ def regimen_request(
     draft = order.resource if order else {}
     resource: dict[str, Any] = {
         "resourceType": "MedicationRequest",
-        "meta": {
-            "tag": [
-                {
-                    "system": SUGGESTION_TAG_SYSTEM,
-                    "code": SUGGESTION_TAG_CODE,
-                    "display": "Suggested by naltrexone-cds",
-                }
-            ]
-        },
+        "meta": {"tag": [SUGGESTION_TAG]},
         "status": "draft",
         "intent": draft.get("intent") if draft.get("intent") in ("proposal", "plan", "order") else "order",
-        "medicationCodeableConcept": {
-            "coding": [{"system": product.system, "code": product.code, "display": product.display}],
-            "text": product.display,
-        },
+        "medicationCodeableConcept": concept(product),
         "subject": {"reference": f"Patient/{patient_id}"},
         "dosageInstruction": _dosage(regimen, route_coding, start),
         "dispenseRequest": _dispense(regimen, start, policy),
