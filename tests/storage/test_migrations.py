@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -18,6 +15,7 @@ from sqlalchemy.exc import StatementError
 from plugin.settings import Settings, load_settings
 from plugin.storage import db
 from plugin.storage.models import jti_seen, metadata
+from tests.storage.support import concurrent_db_upgrades
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -87,19 +85,8 @@ def test_downgrade_and_upgrade_again(sqlite_settings: Settings) -> None:
 
 def test_concurrent_db_upgrade_commands(tmp_path: Path) -> None:
     """Four processes migrating one fresh database at once (gunicorn workers starting) all succeed."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NALTREXONE_CDS_")}
-    env.update(NALTREXONE_CDS_STATE_DIR=str(tmp_path / "state"), PYTHONPATH=str(REPO_ROOT))
-    code = "from plugin.cli import main; main()"
-    processes = [
-        subprocess.Popen(
-            [sys.executable, "-c", code, "db", "upgrade"],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-        )
-        for _ in range(4)
-    ]
-    outputs = [p.communicate(timeout=60)[0].decode() for p in processes]
-    assert [p.returncode for p in processes] == [0, 0, 0, 0], outputs
+    results = concurrent_db_upgrades(4, NALTREXONE_CDS_STATE_DIR=str(tmp_path / "state"))
+    outputs = [out for _, out in results]
+    assert [rc for rc, _ in results] == [0, 0, 0, 0], outputs
     assert all("database at revision 0001" in out for out in outputs)
     assert db.current_revision(load_settings({"state_dir": str(tmp_path / "state")})) == "0001"

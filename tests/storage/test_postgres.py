@@ -13,7 +13,6 @@ import pwd
 import shutil
 import socket
 import subprocess
-import sys
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -31,6 +30,7 @@ from plugin.cli import main
 from plugin.settings import load_settings
 from plugin.storage import db
 from plugin.storage.models import feedback, metadata
+from tests.storage.support import concurrent_db_upgrades
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 OVERRIDES = "http://terminology.cds-hooks.org/CodeSystem/OverrideReasons"
@@ -114,20 +114,9 @@ def postgres_url(postgres_server: str, monkeypatch: pytest.MonkeyPatch) -> Itera
 
 
 def test_concurrent_upgrades_build_the_modelled_schema(postgres_url: str) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NALTREXONE_CDS_")}
-    env.update(NALTREXONE_CDS_DATABASE_URL=postgres_url, PYTHONPATH=str(REPO_ROOT))
-    code = "from plugin.cli import main; main()"
-    processes = [
-        subprocess.Popen(
-            [sys.executable, "-c", code, "db", "upgrade"],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-        )
-        for _ in range(3)
-    ]
-    outputs = [p.communicate(timeout=60)[0].decode() for p in processes]
-    assert [p.returncode for p in processes] == [0, 0, 0], outputs
+    results = concurrent_db_upgrades(3, NALTREXONE_CDS_DATABASE_URL=postgres_url)
+    outputs = [out for _, out in results]
+    assert [rc for rc, _ in results] == [0, 0, 0], outputs
     settings = load_settings({"database_url": postgres_url})
     assert db.current_revision(settings) == db.head_revision()
     with db.get_engine(settings).connect() as conn:

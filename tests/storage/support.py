@@ -1,0 +1,31 @@
+"""Run `naltrexone-cds db upgrade` in several processes at once, as gunicorn workers would at start."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def concurrent_db_upgrades(count: int, **env_vars: str) -> list[tuple[int, str]]:
+    """(exit code, output) of ``count`` simultaneous upgrades with only ``env_vars`` of ours set."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NALTREXONE_CDS_")}
+    env.update(env_vars, PYTHONPATH=str(REPO_ROOT))
+    code = "from plugin.cli import main; main()"
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, "db", "upgrade"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        for _ in range(count)
+    ]
+    results = []
+    for process in processes:
+        output, _ = process.communicate(timeout=60)
+        results.append((process.returncode, output.decode()))
+    return results
