@@ -42,6 +42,15 @@ _OPIOID_SETS: tuple[tuple[str, OpioidClass], ...] = (
 Medicine = tuple[str, str]  # ("naltrexone", NaltrexoneForm) | ("opioid", OpioidClass)
 
 
+# Code-first classification, in order: the first set holding one of the codings decides.
+_BY_CODE: tuple[tuple[str, Medicine], ...] = (
+    ("naltrexone-bupropion", ("naltrexone", "bupropion-combination")),
+    ("naltrexone-xr-injectable", ("naltrexone", "xr-injectable")),
+    ("naltrexone-oral", ("naltrexone", "oral")),
+    *((name, ("opioid", opioid_class)) for name, opioid_class in _OPIOID_SETS),
+)
+
+
 def _naltrexone_form(text: str, routes: Iterable[dict[str, Any]], term: Terminology) -> NaltrexoneForm:
     if term.any_in("route-intramuscular", routes) or term.mentions("naltrexone-xr-injectable", text):
         return "xr-injectable"
@@ -52,30 +61,34 @@ def classify_medicine(
     codings: Iterable[dict[str, Any]], text: str, term: Terminology, routes: Iterable[dict[str, Any]] = ()
 ) -> Medicine | None:
     """Naltrexone form or opioid class, by code first and by text only as a last resort."""
-    codings = list(codings)
-    if term.any_in("naltrexone-bupropion", codings):
-        return ("naltrexone", "bupropion-combination")
-    if term.any_in("naltrexone-xr-injectable", codings):
-        return ("naltrexone", "xr-injectable")
-    if term.any_in("naltrexone-oral", codings):
-        return ("naltrexone", "oral")
-    for name, opioid_class in _OPIOID_SETS:
-        if term.any_in(name, codings):
-            return ("opioid", opioid_class)
-    if term.any_in("naltrexone-ingredient", codings):
-        return ("naltrexone", _naltrexone_form(text, routes, term))
+    return classify_coded(term.sets_of(codings), text, term, routes)
+
+
+def classify_coded(
+    coded: frozenset[str], text: str, term: Terminology, routes: Iterable[dict[str, Any]] = ()
+) -> Medicine | None:
+    """``classify_medicine`` of codings already looked up (``coded`` = ``term.sets_of(codings)``)."""
+    if coded:
+        for name, medicine in _BY_CODE:
+            if name in coded:
+                return medicine
+        if "naltrexone-ingredient" in coded:
+            return ("naltrexone", _naltrexone_form(text, routes, term))
     return _classify_text(text, term, routes)
 
 
 def _classify_text(text: str, term: Terminology, routes: Iterable[dict[str, Any]]) -> Medicine | None:
     if not text:
         return None
-    naltrexone = term.mentions("naltrexone-ingredient", text)
-    if naltrexone and term.mentions("naltrexone-bupropion", text):
+    mentioned = term.mentioned_sets(text)
+    if not mentioned:
+        return None
+    naltrexone = "naltrexone-ingredient" in mentioned
+    if naltrexone and "naltrexone-bupropion" in mentioned:
         return ("naltrexone", "bupropion-combination")
     # Opioid names win over naltrexone: morphine/naltrexone (Embeda) is an opioid (clinical_rules.md 1.9).
     for name, opioid_class in _OPIOID_SETS:
-        if term.mentions(name, text):
+        if name in mentioned:
             return ("opioid", opioid_class)
     if naltrexone:
         return ("naltrexone", _naltrexone_form(text, routes, term))
