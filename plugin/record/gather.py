@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from plugin.errors import PrefetchUnavailable
@@ -27,7 +28,19 @@ class PatientRecord:
     not_checked: tuple[str, ...] = ()  # optional prefetch keys neither sent nor fetchable
 
     def of_type(self, resource_type: str) -> list[dict[str, Any]]:
-        return [r for rs in self.by_key.values() for r in rs if r.get("resourceType") == resource_type]
+        """The resources of one type, in record order (a fresh list: callers may keep or change it)."""
+        return list(self._by_type.get(resource_type, ()))
+
+    @cached_property
+    def _by_type(self) -> dict[str, list[dict[str, Any]]]:
+        # The facts ask for a dozen types; one pass over the record instead of one per question.
+        index: dict[str, list[dict[str, Any]]] = {}
+        for resources in self.by_key.values():
+            for resource in resources:
+                kind = resource.get("resourceType")
+                if isinstance(kind, str):
+                    index.setdefault(kind, []).append(resource)
+        return index
 
 
 def gather_record(request: HookRequest, settings: Settings) -> PatientRecord:
