@@ -27,7 +27,13 @@ from prometheus_client import (
     generate_latest,
 )
 
-__all__ = ["init_app", "observe_cards", "observe_feedback", "observe_fhir_query"]
+__all__ = [
+    "init_app",
+    "observe_card_log_dropped",
+    "observe_cards",
+    "observe_feedback",
+    "observe_fhir_query",
+]
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 HOOK_ENDPOINT = "cds.call_service"
@@ -61,6 +67,10 @@ FEEDBACK = Counter(
     "Feedback items stored, by rule of the card (or 'unknown') and outcome.",
     ["rule", "outcome"],
 )
+CARD_LOG_DROPPED = Counter(
+    "cds_card_log_dropped",
+    "Card-log rows dropped because the background writer's queue was full (database stalled).",
+)
 
 
 def observe_cards(cards: Iterable[Mapping[str, Any]]) -> None:
@@ -81,6 +91,11 @@ def observe_fhir_query(key: str, status: int | str, seconds: float) -> None:
 def observe_feedback(rule: str | None, outcome: str) -> None:
     """One stored feedback item; ``rule`` None when the card is not in our log."""
     FEEDBACK.labels(rule or "unknown", outcome).inc()
+
+
+def observe_card_log_dropped(rows: int) -> None:
+    """Card-log rows the background writer had no room for (plugin.storage.writer)."""
+    CARD_LOG_DROPPED.inc(rows)
 
 
 def _start_timer() -> None:

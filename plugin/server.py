@@ -52,6 +52,7 @@ def gunicorn_options(settings: Settings, host: str, port: int, dev: bool = False
         "accesslog": None,
         "control_socket_disable": True,  # one fixed socket path per user: two services would collide
         "child_exit": _child_exit,
+        "worker_exit": _worker_exit,
     }
     if Path("/dev/shm").is_dir():
         options["worker_tmp_dir"] = "/dev/shm"  # heartbeat files off a possibly slow container disk
@@ -76,6 +77,13 @@ def _child_exit(_server: Any, worker: Any) -> None:
     multiprocess.mark_process_dead(worker.pid)
 
 
+def _worker_exit(_server: Any, _worker: Any) -> None:
+    """In the exiting worker: write the card-log rows still queued (atexit would too, unless killed)."""
+    from plugin.storage.writer import close_writers
+
+    close_writers()
+
+
 class _Gunicorn(BaseApplication):  # type: ignore[misc]
     def __init__(self, factory: Callable[[], Any], options: dict[str, Any]) -> None:
         self.factory = factory
@@ -91,9 +99,14 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
 
 
 def _create_app() -> Any:
+    """The app of one worker; its card log is written by a background thread (plugin.storage.writer)."""
     from plugin import create_app
+    from plugin.metrics import observe_card_log_dropped
+    from plugin.storage.store import get_store
 
-    return create_app()
+    app = create_app()
+    get_store(app).start_background_writer(on_drop=observe_card_log_dropped)
+    return app
 
 
 def serve(factory: Callable[[], Any], options: dict[str, Any]) -> None:

@@ -72,6 +72,6 @@ def record_cards(service: Service, hook_request: HookRequest, cards: Sequence[An
     if not rows:
         return
     try:
-        store.record_cards(rows)
+        store.log_cards(rows)
     except StorageUnavailable:
         log.info("card log skipped for %d card(s) of service %s", len(rows), service.id)

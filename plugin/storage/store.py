@@ -1,10 +1,12 @@
 """Writes of the card log and of feedback, and the guard that keeps a down database off the hook path.
 
-The card log is written synchronously, one ``executemany`` per hook call in its own transaction (tens
-of microseconds on SQLite WAL).  What a ``kill -9`` loses: only the cards of calls still in flight,
-whose responses never reached the EHR either.  A power cut may also lose the last few card-log commits
-(``synchronous=NORMAL``).  Both are acceptable for statistics.  Feedback is acknowledged to the EHR,
-so it is committed with an fsync (``durable=True``) before the 200 goes out.
+The card log is written in batches, one ``executemany`` per transaction.  In-process (tests, the CLI)
+each hook call writes its own rows before it answers.  The server (``plugin.server``) hands them to a
+background writer instead (``plugin.storage.writer``: why, and what a ``kill -9`` then loses).  A power
+cut may also lose the last few card-log commits (``synchronous=NORMAL``).  Both are acceptable for
+statistics.  Feedback is acknowledged to the EHR, so it is committed with an fsync (``durable=True``)
+before the 200 goes out, after the card log of this process has been flushed (it says which cards
+we know).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -25,6 +27,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from plugin.settings import Settings
 from plugin.storage import db
 from plugin.storage.models import card_log, feedback
+from plugin.storage.writer import CardLogWriter
 
 log = logging.getLogger("naltrexone_cds.storage")
 
@@ -73,6 +76,7 @@ class Store:
         self._lock = threading.Lock()
         self._migrated = not settings.auto_migrate
         self._down_until = 0.0
+        self._writer: CardLogWriter | None = None
 
     def engine(self) -> Engine:
         """The engine, migrating first when auto-migrate is on and it has not succeeded yet."""
@@ -99,6 +103,33 @@ class Store:
         self._down_until = time.monotonic() + RETRY_AFTER_S
         log.warning("database unavailable: %s", type(exc).__name__)
 
+    def start_background_writer(self, on_drop: Callable[[int], None] | None = None) -> None:
+        """From now on ``log_cards`` queues rows for a background thread instead of writing them."""
+        if self._writer is None:
+            self._writer = CardLogWriter(self._write_batch, on_drop=on_drop)
+
+    def log_cards(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Card-log rows: queued for the background writer if there is one, else written now (raises
+        StorageUnavailable)."""
+        if self._writer is not None:
+            self._writer.submit(rows)
+        else:
+            self.record_cards(rows)
+
+    def flush_card_log(self) -> None:
+        """Make every card this process has logged so far visible (a no-op without background writer)."""
+        if self._writer is not None:
+            self._writer.flush()
+
+    def _write_batch(self, rows: list[Mapping[str, Any]]) -> None:
+        if not self.available():
+            log.info("card log skipped for %d card(s): database recently unavailable", len(rows))
+            return
+        try:
+            self.record_cards(rows)
+        except StorageUnavailable:
+            log.info("card log skipped for %d card(s)", len(rows))
+
     def record_cards(self, rows: Sequence[Mapping[str, Any]]) -> None:
         """Append card-log rows in one transaction; raises StorageUnavailable."""
         engine = self.engine()
@@ -115,6 +146,7 @@ class Store:
         for row in rows:
             first_of_key.setdefault(row.natural_key, row)
         unique = list(first_of_key.values())
+        self.flush_card_log()  # "unknown card" must not mean "still in this process's queue"
         engine = self.engine()
         try:
             with db.transaction(engine, durable=True) as conn:

@@ -1,0 +1,168 @@
+"""A per-process background writer for the card log: hook calls hand their rows over and never wait.
+
+Why: writing the card log inside the hook call made every call pay for a transaction and, under
+concurrency, queue on SQLite's write lock, whose busy handler backs off in coarse sleeps (measured
+p50 5 ms at one connection, 40 ms at eight).  One writer thread per process now writes whatever has
+accumulated in one transaction, so the lock is taken once per batch and never by a hook call.
+
+Guarantees, and what they cost:
+
+* ``submit`` never blocks.  At most ``max_pending`` rows wait; rows beyond that are dropped, counted
+  (``cds_card_log_dropped``) and logged - statistics must never slow or fail a safety check.
+* ``flush`` returns once every row submitted before it was called is written or given up on.  The
+  feedback endpoint flushes before it looks up whether a card is known; interpreter exit (atexit) and
+  gunicorn's worker exit (``plugin.server``) flush too.
+* A ``kill -9`` loses the rows still queued - the last few milliseconds of cards - where the synchronous
+  log lost only cards of calls in flight.  Acceptable for statistics; feedback stays synchronous.
+* Another worker process sees a card's row up to one batch (``linger_s`` plus the write) after the hook
+  response left.  Feedback follows a clinician's click, seconds later; a card reported faster than that
+  to another worker is stored and flagged unknown, as any card missing from the log is.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import threading
+import time
+import weakref
+from collections import deque
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+log = logging.getLogger("naltrexone_cds.storage")
+
+Row = Mapping[str, Any]
+MAX_PENDING_ROWS = 5_000  # ~5 s of cards at full load: a database stalled longer than that loses rows
+MAX_BATCH_ROWS = 500
+LINGER_S = 0.005  # gather a few calls' rows per transaction; bounds how stale another worker's view is
+FLUSH_TIMEOUT_S = 5.0
+DROP_LOG_INTERVAL_S = 60.0
+
+_writers: weakref.WeakSet[CardLogWriter] = weakref.WeakSet()
+
+
+class CardLogWriter:
+    """Queue + one daemon thread writing batches with ``write`` (which may raise; the batch is dropped)."""
+
+    def __init__(
+        self,
+        write: Callable[[list[Row]], None],
+        *,
+        max_pending: int = MAX_PENDING_ROWS,
+        max_batch: int = MAX_BATCH_ROWS,
+        linger_s: float | None = None,
+        on_drop: Callable[[int], None] | None = None,
+    ) -> None:
+        self._write = write
+        self._max_pending = max_pending
+        self._max_batch = max_batch
+        self._linger_s = LINGER_S if linger_s is None else linger_s
+        self._on_drop = on_drop
+        self._reset()
+        _writers.add(self)
+
+    def _reset(self) -> None:
+        """Fresh state: at start, and in a forked child (the parent's thread and rows stay the parent's)."""
+        self._cond = threading.Condition()
+        self._pending: deque[Row] = deque()
+        self._submitted = 0  # rows accepted so far
+        self._done = 0  # rows written or given up on
+        self._dropped = 0
+        self._last_drop_log = float("-inf")
+        self._flushing = 0
+        self._closing = False
+        self._thread: threading.Thread | None = None
+
+    @property
+    def dropped(self) -> int:
+        return self._dropped
+
+    def submit(self, rows: Sequence[Row]) -> bool:
+        """Queue ``rows`` for writing; False (and counted) when the queue is full and they were dropped."""
+        with self._cond:
+            if self._closing or len(self._pending) + len(rows) > self._max_pending:
+                self._drop(len(rows))
+                return False
+            self._pending.extend(rows)
+            self._submitted += len(rows)
+            if self._thread is None:
+                self._start()
+            self._cond.notify_all()
+        return True
+
+    def flush(self, timeout: float = FLUSH_TIMEOUT_S) -> bool:
+        """Wait until every row submitted before this call is written (or given up); False on timeout."""
+        with self._cond:
+            target = self._submitted
+            if self._done >= target:
+                return True
+            self._flushing += 1
+            self._cond.notify_all()
+            try:
+                return self._cond.wait_for(lambda: self._done >= target, timeout)
+            finally:
+                self._flushing -= 1
+
+    def close(self, timeout: float = FLUSH_TIMEOUT_S) -> None:
+        """Write what is queued and stop the thread; later rows are dropped (the process is ending)."""
+        self.flush(timeout)
+        with self._cond:
+            self._closing = True
+            self._cond.notify_all()
+            thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
+
+    def _drop(self, count: int) -> None:
+        self._dropped += count
+        if self._on_drop is not None:
+            self._on_drop(count)
+        now = time.monotonic()
+        if now - self._last_drop_log >= DROP_LOG_INTERVAL_S:
+            self._last_drop_log = now
+            log.warning("card log queue full or closed: %d row(s) dropped so far", self._dropped)
+
+    def _start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="card-log-writer", daemon=True)
+        self._thread.start()
+
+    def _next_batch(self) -> list[Row] | None:
+        """The next rows to write, after lingering for more; None when closing with nothing left."""
+        with self._cond:
+            self._cond.wait_for(lambda: self._pending or self._closing)
+            if not self._pending:
+                return None
+            self._cond.wait_for(
+                lambda: self._flushing or self._closing or len(self._pending) >= self._max_batch,
+                self._linger_s,
+            )
+            count = min(len(self._pending), self._max_batch)
+            return [self._pending.popleft() for _ in range(count)]
+
+    def _run(self) -> None:
+        while (batch := self._next_batch()) is not None:
+            try:
+                self._write(batch)
+            except Exception as exc:  # the thread must outlive any failure; the write logs its own
+                log.info("card log batch of %d row(s) not written: %s", len(batch), type(exc).__name__)
+            finally:
+                with self._cond:
+                    self._done += len(batch)
+                    self._cond.notify_all()
+
+
+def close_writers(timeout: float = FLUSH_TIMEOUT_S) -> None:
+    """Flush and stop every writer of this process (interpreter exit, gunicorn worker exit)."""
+    for writer in list(_writers):
+        writer.close(timeout)
+
+
+def _after_fork_in_child() -> None:
+    for writer in list(_writers):
+        writer._reset()
+
+
+atexit.register(close_writers)
+os.register_at_fork(after_in_child=_after_fork_in_child)
