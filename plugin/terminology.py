@@ -87,7 +87,10 @@ class Terminology:
     def any_in(self, name: str, codings: Iterable[dict[str, Any]]) -> bool:
         if name not in self._index:
             raise KeyError(name)
-        return any(name in self._sets_of_coding(c) for c in codings)
+        for coding in codings:
+            if name in self._sets_of_coding(coding):
+                return True
+        return False
 
     def sets_of(self, codings: Iterable[dict[str, Any]]) -> frozenset[str]:
         """Names of every value set holding one of ``codings``: one index probe per coding.

@@ -62,14 +62,16 @@ def opioid_screens(
     for obs in observations:
         if obs.get("status") in ("entered-in-error", "cancelled"):
             continue
-        when = effective_date(obs)
         parts = [obs] + [c for c in obs.get("component") or [] if isinstance(c, dict)]
         for part in parts:
             if not term.any_in("opioid-urine-drug-screening", codings_of(part.get("code"))):
                 continue
             result = screen_result(part, term)
             evidence = Evidence(
-                "Observation", str(obs.get("id") or ""), when, _concept_text(part.get("code")).strip()
+                "Observation",
+                str(obs.get("id") or ""),
+                effective_date(obs),  # only for screens: most observations are other tests
+                _concept_text(part.get("code")).strip(),
             )
             if result == "positive":
                 positive.append(evidence)

@@ -48,8 +48,8 @@ def liver_tests(observations: Iterable[dict[str, Any]], policy: Policy, term: Te
     for obs in observations:
         if obs.get("status") in _NOT_RESULTS:
             continue
-        codings = codings_of(obs.get("code"))
-        test = next((t for name, t in _LAB_SETS if term.any_in(name, codings)), None)
+        coded = term.sets_of(codings_of(obs.get("code")))
+        test = next((t for name, t in _LAB_SETS if name in coded), None)
         quantity = obs.get("valueQuantity")
         if test is None or not isinstance(quantity, dict):
             continue
