@@ -14,6 +14,7 @@ duration, request id): no query strings, no bodies, no patient ids.
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import tempfile
@@ -106,7 +107,19 @@ def _create_app() -> Any:
 
     app = create_app()
     get_store(app).start_background_writer(on_drop=observe_card_log_dropped)
+    freeze_startup_objects()
     return app
+
+
+def freeze_startup_objects() -> None:
+    """Move everything alive after start-up (modules, models, value sets) out of the collector's reach.
+
+    A full (generation 2) collection walks every tracked object: ~120,000 after start-up, ~45 ms each,
+    every few hundred hook calls - the slowest calls of the benchmark.  Frozen, they are never walked
+    again; what a request allocates is collected as before.  (Python docs, ``gc.freeze``.)
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def serve(factory: Callable[[], Any], options: dict[str, Any]) -> None:
