@@ -1,0 +1,49 @@
+"""The query threads are shared by all hook calls of a process: reused, bounded, and not held hostage.
+
+Stalled queries abandoned at one call's deadline keep their threads until their own timeouts; the
+next call must still get threads at once and answer within its own deadline.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import orjson
+
+from plugin.record import fetch
+from plugin.services import PREFETCH
+from tests.record.conftest import hook_request, settings
+from tests.support.loopback import Reply, loopback_server
+
+KEYS = tuple(PREFETCH)
+EMPTY_BUNDLE = orjson.dumps({"resourceType": "Bundle", "type": "searchset", "entry": []})
+
+
+def _fetch(fixture_scenario: dict[str, Any], base_url: str, deadline_s: float) -> tuple[Any, float]:
+    body = {k: v for k, v in fixture_scenario["request"].items() if k != "prefetch"}
+    body["fhirServer"] = base_url
+    body["fhirAuthorization"] = {"access_token": "tok-pool", "token_type": "Bearer"}
+    started = time.monotonic()
+    result = fetch.fetch_missing(hook_request(body), KEYS, settings(fhir_timeout=deadline_s))
+    return result, time.monotonic() - started
+
+
+def _query_threads() -> int:
+    return sum(1 for t in threading.enumerate() if t.name.startswith("fhir-fetch"))
+
+
+def test_threads_are_reused_and_stalls_do_not_starve_the_next_call(fixture_scenario: dict[str, Any]) -> None:
+    with loopback_server(Reply(200, EMPTY_BUNDLE)) as healthy:
+        pool = fetch._executor()
+        for _ in range(5):
+            result, _ = _fetch(fixture_scenario, healthy.base_url, 2.0)
+            assert not result.failures
+        assert fetch._executor() is pool
+        with loopback_server(Reply(stall_s=3)) as stalled:
+            result, elapsed = _fetch(fixture_scenario, stalled.base_url, 0.3)
+            assert {f.key for f in result.failures} >= set(KEYS) and elapsed < 0.8
+            result, elapsed = _fetch(fixture_scenario, healthy.base_url, 2.0)  # stalled threads still busy
+        assert not result.failures and elapsed < 1.0
+    assert _query_threads() <= fetch.FETCH_THREADS
