@@ -12,7 +12,7 @@ from plugin.evaluate import evaluate
 from plugin.hook_request import parse_hook_request
 from plugin.log import bind_request
 from plugin.metrics import observe_cards
-from plugin.security import check_json_shape
+from plugin.security import check_json_limits
 from plugin.services import discovery, get_service
 from plugin.storage.recording import record_cards
 
@@ -42,7 +42,7 @@ def read_json_body() -> Any:
         body = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise BadHookRequest(f"request body is not valid JSON: {exc.msg} at position {exc.pos}") from None
-    check_json_shape(body, settings.max_json_depth, settings.max_json_entries)
+    check_json_limits(raw, body, settings.max_json_depth, settings.max_json_entries)
     bind_request(body)
     return body
 
