@@ -14,6 +14,7 @@ duration, request id): no query strings, no bodies, no patient ids.
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import os
 import shutil
@@ -34,6 +35,8 @@ KEEPALIVE_S = 5  # gthread: EHR gateways reuse connections
 
 
 DEFAULT_THREADS = 4
+MMAP_THRESHOLD_BYTES = 1024 * 1024
+_M_MMAP_THRESHOLD = -3  # glibc <malloc.h>
 
 
 def default_workers(cores: int) -> int:
@@ -107,8 +110,23 @@ def _create_app() -> Any:
 
     app = create_app()
     get_store(app).start_background_writer(on_drop=observe_card_log_dropped)
+    return_large_blocks_to_the_os()
     freeze_startup_objects()
     return app
+
+
+def return_large_blocks_to_the_os() -> None:
+    """glibc only: serve every allocation of ``MMAP_THRESHOLD_BYTES`` or more from its own mapping.
+
+    By default glibc raises that threshold to the size of the largest block freed so far, so after one
+    big request the next one's body and parser buffers come from the heap, which fragments and is not
+    given back: a 10,000-resource request peaked at 155 MB instead of 142.  A fixed threshold keeps big
+    blocks out of the heap; requests of ordinary size allocate nothing that large.
+    """
+    try:
+        ctypes.CDLL(None).mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES)  # the process's own libc
+    except (OSError, AttributeError):  # not glibc (musl, macOS): nothing to tune
+        pass
 
 
 def freeze_startup_objects() -> None:
@@ -133,7 +151,32 @@ def serve(factory: Callable[[], Any], options: dict[str, Any]) -> None:
             shutil.rmtree(os.environ[MULTIPROC_ENV], ignore_errors=True)
 
 
+def migrate_before_workers(settings: Settings) -> None:
+    """Apply pending migrations once, in a child process that then exits, before any worker starts.
+
+    Otherwise each worker migrates a fresh database itself (serialised by a lock) and keeps Alembic
+    loaded for good: ~9 MB of every worker's RSS.  Now workers find the schema at head and never load
+    it.  A failure changes nothing: the workers try again and report it, exactly as before.
+    """
+    if not settings.auto_migrate:
+        return
+    pid = os.fork()  # the master has no threads yet; the child only migrates and exits
+    if pid == 0:
+        code = 1
+        try:
+            from plugin.storage.db import dispose_engines, upgrade
+
+            upgrade(settings)
+            dispose_engines()
+            code = 0
+        finally:
+            os._exit(code)
+    os.waitpid(pid, 0)
+
+
 def run(host: str, port: int, dev: bool) -> None:
     if dev:
         os.environ.setdefault("NALTREXONE_CDS_AUTH", "none")
-    serve(_create_app, gunicorn_options(load_settings(), host, port, dev))
+    settings = load_settings()
+    migrate_before_workers(settings)
+    serve(_create_app, gunicorn_options(settings, host, port, dev))
