@@ -5,8 +5,6 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    # value sets (fhir_profiles/) and migrations are read next to the package: run from the source tree
-    PYTHONPATH=/app \
     NALTREXONE_CDS_STATE_DIR=/app/state \
     PROMETHEUS_MULTIPROC_DIR=/tmp/naltrexone-cds-metrics
 
@@ -14,6 +12,7 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY plugin ./plugin
 COPY fhir_profiles ./fhir_profiles
+# The wheel carries fhir_profiles/ (value sets, profiles) and the migrations inside the package.
 RUN pip install . \
     && useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin cds \
     && mkdir -p /app/state \

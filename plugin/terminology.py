@@ -15,7 +15,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-PROFILES_DIR = Path(__file__).resolve().parent.parent / "fhir_profiles"
+_PACKAGE = Path(__file__).resolve().parent
+# A source checkout keeps fhir_profiles/ beside the package; an installed wheel carries it inside.
+PROFILES_DIR = next(
+    (d for d in (_PACKAGE.parent / "fhir_profiles", _PACKAGE / "fhir_profiles") if d.is_dir()),
+    _PACKAGE.parent / "fhir_profiles",
+)
 
 # Code systems are written several ways in the wild; fold the common aliases.
 _SYSTEM_ALIASES = {
