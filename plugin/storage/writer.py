@@ -85,11 +85,15 @@ class CardLogWriter:
             if self._closing or len(self._pending) + len(rows) > self._max_pending:
                 self._drop(len(rows))
                 return False
+            idle = not self._pending
             self._pending.extend(rows)
             self._submitted += len(rows)
             if self._thread is None:
                 self._start()
-            self._cond.notify_all()
+            elif idle or len(self._pending) >= self._max_batch:
+                # Wake the writer only when it waits for work or its batch is full, not while it
+                # lingers: every wake-up is a thread switch the hook call pays for.
+                self._cond.notify_all()
         return True
 
     def flush(self, timeout: float = FLUSH_TIMEOUT_S) -> bool:
