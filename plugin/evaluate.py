@@ -9,6 +9,7 @@ from typing import Any
 from plugin.facts import build_facts, naltrexone_orders
 from plugin.facts.antagonists import classify_drafts
 from plugin.hook_request import HookRequest
+from plugin.log import note_outcome
 from plugin.policy import Policy
 from plugin.record.gather import PatientRecord, gather_record
 from plugin.responses import compose, unverified_card
@@ -57,12 +58,10 @@ def evaluate(request: HookRequest, settings: Settings, policy: Policy, term: Ter
         return {"cards": [unverified_card(facts)] if unknown else []}
     findings = run_rules(facts, policy)
     cards = compose(facts, findings, policy, term)
-    log.info(
-        "evaluated",
-        extra={
-            "service_id": request.service_id,
-            "rules": [c["source"]["topic"]["code"] for c in cards],
-            "unverified": [key for key, _ in facts.unverified],
-        },
-    )
+    outcome = {
+        "rules": [c["source"]["topic"]["code"] for c in cards],
+        "unverified": [key for key, _ in facts.unverified],
+    }
+    if not note_outcome(**outcome):  # in a request, the access line carries them
+        log.info("evaluated", extra={"service_id": request.service_id, **outcome})
     return {"cards": cards}

@@ -24,7 +24,7 @@ from flask import Flask, Response, g, has_request_context, request
 
 from plugin.settings import Settings
 
-__all__ = ["bind_request", "configure", "init_app", "scrub"]
+__all__ = ["bind_request", "configure", "init_app", "note_outcome", "scrub"]
 
 APP_LOGGERS = ("naltrexone_cds", "plugin")
 _JWT = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*")
@@ -174,6 +174,18 @@ def configure(settings: Settings) -> None:
             logger.setLevel(logging.INFO)
 
 
+def note_outcome(**fields: Any) -> bool:
+    """Put ``fields`` (ids and codes, never patient data) on this request's access line.
+
+    One line per call instead of two: each line costs ~20 us and a turn on the handler lock that the
+    request threads share.  False outside a request: the caller logs its own line then.
+    """
+    if not has_request_context():
+        return False
+    g.access_outcome = {**g.get("access_outcome", {}), **fields}
+    return True
+
+
 def _start() -> None:
     g.request_started = time.perf_counter()
     g.request_id = str(uuid.uuid4())
@@ -194,6 +206,7 @@ def _finish(response: Response) -> Response:
         route,
         response.status_code,
         extra={
+            **g.get("access_outcome", {}),
             "service_id": service_id if service_id in SERVICES else None,
             "status": response.status_code,
             "duration_ms": duration_ms,
