@@ -79,6 +79,26 @@ def test_full_queue_drops_and_counts_without_blocking() -> None:
     writer.close()
 
 
+def test_a_busy_writer_is_not_woken_by_each_call() -> None:
+    sink = Sink()
+    sink.open.clear()
+    writer = CardLogWriter(sink, linger_s=0)
+    writer.submit([{"n": 0}])
+    deadline = time.monotonic() + 5
+    while writer._pending and time.monotonic() < deadline:
+        time.sleep(0.001)  # the writer took the row and hangs in the write
+    wakeups = []
+    notify_all = writer._cond.notify_all
+    writer._cond.notify_all = lambda: (wakeups.append(1), notify_all())  # type: ignore[method-assign]
+    for n in range(1, 50):
+        writer.submit([{"n": n}])
+    assert wakeups == []
+    sink.open.set()
+    assert writer.flush(5)
+    assert sorted(row["n"] for row in sink.rows) == list(range(50))
+    writer.close()
+
+
 def test_a_failed_batch_is_dropped_and_the_writer_goes_on() -> None:
     sink = Sink()
     sink.fail_next = True
