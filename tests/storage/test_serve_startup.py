@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from plugin.server import freeze_startup_objects, return_large_blocks_to_the_os
+from plugin.server import GC_YOUNG_THRESHOLD, freeze_startup_objects, return_large_blocks_to_the_os
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -39,12 +39,15 @@ def test_schema_is_at_head_before_workers_start_and_alembic_stays_out(tmp_path: 
 def test_worker_memory_settings_are_safe_to_apply() -> None:
     """glibc's mallopt where there is one, nothing elsewhere; gc.freeze keeps collecting new garbage."""
     return_large_blocks_to_the_os()
+    threshold = gc.get_threshold()
     freeze_startup_objects()
     try:
         assert gc.get_freeze_count() > 0
+        assert gc.get_threshold()[0] == GC_YOUNG_THRESHOLD
         garbage: list[object] = []
         garbage.append(garbage)  # a cycle made after the freeze is still collected
         del garbage
         assert gc.collect() >= 1
     finally:
         gc.unfreeze()
+        gc.set_threshold(*threshold)
