@@ -18,7 +18,8 @@ from plugin.errors import BadHookRequest
 from plugin.security import check_json_shape, json_within_limits
 
 TRICKY_TEXT = st.text(alphabet='[]{}"\\/,:ab {}\n\u005b', max_size=8)
-SCALARS = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | TRICKY_TEXT
+FINITE = st.floats(allow_nan=False, allow_infinity=False)  # JSON has no NaN or Infinity
+SCALARS = st.none() | st.booleans() | st.integers() | FINITE | TRICKY_TEXT
 DOCUMENTS = st.recursive(
     SCALARS,
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(TRICKY_TEXT, inner, max_size=4),
