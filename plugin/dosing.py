@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from plugin.facts.model import NaltrexoneOrder
@@ -110,10 +109,3 @@ def nearest_regimen(order: NaltrexoneOrder, dosing: DraftDosing) -> Regimen:
             if regimen.doses[0].mg == dose.mg and not regimen.doses[0].days_of_week:
                 return regimen
     return candidates[0]
-
-
-def course_start(order: NaltrexoneOrder) -> date | None:
-    dispense = order.resource.get("dispenseRequest")
-    if isinstance(dispense, dict) and isinstance(dispense.get("validityPeriod"), dict):
-        return parse_date(dispense["validityPeriod"].get("start"))
-    return None

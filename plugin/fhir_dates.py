@@ -83,6 +83,15 @@ def supply_days(dispense_request: Any) -> float | None:
     return supply * (1 + refills)
 
 
+def order_start(request: Mapping[str, Any]) -> date | None:
+    """Earliest start written on a MedicationRequest: dispense validity or dosage timing bounds."""
+    starts = [period_start(obj(request.get("dispenseRequest")).get("validityPeriod"))]
+    for dosage in request.get("dosageInstruction") or []:
+        starts.append(period_start(obj(obj(obj(dosage).get("timing")).get("repeat")).get("boundsPeriod")))
+    known = [d for d in starts if d]
+    return min(known) if known else None
+
+
 def plus_days(start: date, days: float) -> date:
     return start + timedelta(days=max(0, round(days)))
 

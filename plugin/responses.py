@@ -7,8 +7,9 @@ from typing import Any
 
 from plugin.cards import make_card
 from plugin.companion_orders import follow_up
-from plugin.dosing import course_start, matching_regimen, nearest_regimen, read_dosing
+from plugin.dosing import matching_regimen, nearest_regimen, read_dosing
 from plugin.facts.model import Facts, NaltrexoneOrder
+from plugin.fhir_dates import order_start
 from plugin.policy import Policy
 from plugin.rules import SAFETY_RULES
 from plugin.rules.finding import SEVERITY, Finding
@@ -123,7 +124,7 @@ def _regimen_cards(facts: Facts, policy: Policy, term: Terminology) -> tuple[lis
         if order.tagged_by_us:
             continue
         dosing = read_dosing(order, policy)
-        start = max(course_start(order) or facts.now, facts.now)
+        start = max(order_start(order.resource) or facts.now, facts.now)
         short = dosing.course_days is not None and dosing.course_days < policy.course_minimum_days
         off_label = bool(dosing.doses) and not dosing.incomplete and matching_regimen(order, dosing) is None
         if off_label or short:

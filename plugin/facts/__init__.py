@@ -25,7 +25,7 @@ from plugin.facts.findings import (
 from plugin.facts.labs_and_plans import PLANNED_STATUS, liver_tests, planned_surgery
 from plugin.facts.medications import classify_medicine, opioid_exposure, routes_of
 from plugin.facts.model import Evidence, Facts, NaltrexoneOrder, NaltrexoneUse, OpioidExposure
-from plugin.fhir_dates import period_start
+from plugin.fhir_dates import order_start
 from plugin.hook_request import DraftOrder, HookRequest
 from plugin.policy import Policy
 from plugin.record.gather import PatientRecord
@@ -129,19 +129,7 @@ def _alcohol_indication(orders: tuple[NaltrexoneOrder, ...], term: Terminology) 
 
 def _planned_start(orders: tuple[NaltrexoneOrder, ...]) -> date | None:
     """Earliest start date written on a selected naltrexone draft (bounds or validity period)."""
-    starts = []
-    for order in orders:
-        if not order.selected:
-            continue
-        dispense = order.resource.get("dispenseRequest")
-        if isinstance(dispense, dict):
-            starts.append(period_start(dispense.get("validityPeriod")))
-        for dosage in order.resource.get("dosageInstruction") or []:
-            timing = dosage.get("timing") if isinstance(dosage, dict) else None
-            repeat = timing.get("repeat") if isinstance(timing, dict) else None
-            if isinstance(repeat, dict):
-                starts.append(period_start(repeat.get("boundsPeriod")))
-    known = [d for d in starts if d]
+    known = [d for o in orders if o.selected and (d := order_start(o.resource))]
     return min(known) if known else None
 
 
