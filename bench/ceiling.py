@@ -2,7 +2,7 @@
 
 It reads and parses the hook request exactly as the service does (orjson) and answers the JSON the
 service answered for the same request (a file named by ``BENCH_CEILING_RESPONSE``), doing no clinical
-work.  ``python -m bench.ceiling --port N`` serves it via ``plugin.server.serve``.
+work.  ``python -m bench.ceiling --port N`` serves it via ``plugin.ops.server.serve``.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 import orjson
 from flask import Flask, Response, request
 
-from plugin.server import gunicorn_options, serve
+from plugin.ops.server import gunicorn_options, serve
 from plugin.settings import load_settings
 
 

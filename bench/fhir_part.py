@@ -39,8 +39,8 @@ def _seed_bundle(n: int) -> dict[str, Any]:
 
 def _query_times(base_url: str, headers: dict[str, str]) -> dict[str, float]:
     """Median time of each search the service makes (every page, as the service reads them)."""
+    from plugin.http.services import PREFETCH
     from plugin.record.fhir_client import DEFAULT_PAGE_SIZE
-    from plugin.services import PREFETCH
 
     session = requests.Session()
     medians = {}
@@ -68,8 +68,8 @@ def _parallel_floor(base_url: str, headers: dict[str, str]) -> float:
     What fetching in parallel can reach against this server: when the server works through concurrent
     searches one at a time, this is close to the sum of the single queries, not the slowest one.
     """
+    from plugin.http.services import PREFETCH
     from plugin.record.fhir_client import DEFAULT_PAGE_SIZE
-    from plugin.services import PREFETCH
 
     urls = []
     for template in PREFETCH.values():

@@ -167,7 +167,7 @@ def main() -> None:
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args()
 
-    from plugin.server import gunicorn_options
+    from plugin.ops.server import gunicorn_options
     from plugin.settings import load_settings
 
     extra = {}

@@ -8,21 +8,23 @@ from typing import Any
 
 from flask import Flask
 
+from plugin.clinical.policy import load_policy
+from plugin.clinical.terminology import default_terminology
 from plugin.errors import register_error_handlers
-from plugin.policy import load_policy
 from plugin.settings import load_settings
-from plugin.terminology import default_terminology
 
 __all__ = ["create_app"]
 
-# Not "log": importing the submodule plugin.log would rebind that package attribute.
+# Not "log": importing the submodule plugin.ops.log would rebind that package attribute.
 _log = logging.getLogger("naltrexone_cds")
 
 
 def create_app(settings: Mapping[str, Any] | None = None) -> Flask:
     """Build the Flask app: settings (env, then ``settings`` on top), policy, value sets, routes."""
-    from plugin import api, auth, feedback, metrics, security
-    from plugin import log as log_setup
+    from plugin import auth
+    from plugin.http import api, feedback, security
+    from plugin.ops import log as log_setup
+    from plugin.ops import metrics
 
     resolved = load_settings(settings)
     app = Flask(__name__)

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import fields
-from pathlib import Path
 
 import click
 import pytest
 
-from plugin.cli import main
+from plugin.ops.cli import main
 from plugin.settings import ENV_PREFIX, Settings
+from tests.paths import REPO_ROOT
 
-README = (Path(__file__).parent.parent / "README.md").read_text()
+README = (REPO_ROOT / "README.md").read_text()
 
 
 @pytest.mark.parametrize("name", [f.name for f in fields(Settings)])

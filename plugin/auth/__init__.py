@@ -4,7 +4,7 @@
 and registers one ``before_request`` hook.  With ``AUTH=none`` (development) nothing is checked.
 Health and metrics endpoints sit outside ``/cds-services`` and are not EHR-facing, so they are not
 guarded here.  Preflight (OPTIONS) requests carry no token by design (browsers never send one) and are
-answered by ``plugin.security``.
+answered by ``plugin.http.security``.
 """
 
 from __future__ import annotations

@@ -23,13 +23,13 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
+from plugin.clinical.hook_request import HookRequest
 from plugin.errors import PrefetchUnavailable
-from plugin.hook_request import HookRequest
+from plugin.http.services import PREFETCH
 from plugin.record.allowlist import is_under, parse_base, require_allowed
 from plugin.record.fhir_client import DEFAULT_PAGE_SIZE, Deadline, FhirClient
 from plugin.record.fhir_errors import FhirError
 from plugin.record.gather import FetchFailure
-from plugin.services import PREFETCH
 from plugin.settings import Settings
 
 log = logging.getLogger("naltrexone_cds.fhir")

@@ -19,7 +19,7 @@ import orjson
 import requests
 from requests.adapters import HTTPAdapter
 
-from plugin.metrics import observe_fhir_query
+from plugin.ops.metrics import observe_fhir_query
 from plugin.record.allowlist import BaseUrl, is_under, parse_base
 from plugin.record.fhir_errors import (
     FhirBadBody,

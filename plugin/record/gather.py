@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
+from plugin.clinical.hook_request import HookRequest
 from plugin.errors import PrefetchUnavailable
-from plugin.hook_request import HookRequest
+from plugin.http.services import OPTIONAL_PREFETCH, PREFETCH
 from plugin.record.prefetch import read_prefetch
-from plugin.services import OPTIONAL_PREFETCH, PREFETCH
 from plugin.settings import Settings
 
 

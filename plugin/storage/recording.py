@@ -14,8 +14,8 @@ from typing import Any
 
 from flask import current_app
 
-from plugin.hook_request import HookRequest
-from plugin.services import Service
+from plugin.clinical.hook_request import HookRequest
+from plugin.http.services import Service
 from plugin.storage.store import STORE_KEY, StorageUnavailable, Store
 
 log = logging.getLogger("naltrexone_cds.storage")

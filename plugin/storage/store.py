@@ -1,7 +1,7 @@
 """Writes of the card log and of feedback, and the guard that keeps a down database off the hook path.
 
 The card log is written in batches, one ``executemany`` per transaction.  In-process (tests, the CLI)
-each hook call writes its own rows before it answers.  The server (``plugin.server``) hands them to a
+each hook call writes its own rows before it answers.  The server (``plugin.ops.server``) hands them to a
 background writer instead (``plugin.storage.writer``: why, and what a ``kill -9`` then loses).  A power
 cut may also lose the last few card-log commits (``synchronous=NORMAL``).  Both are acceptable for
 statistics.  Feedback is acknowledged to the EHR, so it is committed with an fsync (``durable=True``)
@@ -169,7 +169,7 @@ def set_store(app: Flask, store: Store) -> None:
 
 
 def get_store(app: Flask) -> Store:
-    """The app's Store (plugin.feedback.init_app attaches it)."""
+    """The app's Store (plugin.http.feedback.init_app attaches it)."""
     store: Store = app.extensions[STORE_KEY]
     return store
 

@@ -49,7 +49,7 @@ def servers(issuer: Issuer, tmp_path: Path) -> Iterator[tuple[list[str], list[Pa
     for n in range(2):
         port = _free_port()
         log_path = tmp_path / f"server-{n}.log"
-        cmd = [sys.executable, "-c", "from plugin.cli import main; main()", "serve", "--port", str(port)]
+        cmd = [sys.executable, "-c", "from plugin.ops.cli import main; main()", "serve", "--port", str(port)]
         with open(log_path, "wb") as log_file:
             procs.append(subprocess.Popen(cmd, env=env, stdout=log_file, stderr=subprocess.STDOUT))
         urls.append(f"http://127.0.0.1:{port}")

@@ -11,16 +11,16 @@ from __future__ import annotations
 import json
 import uuid
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 from hypothesis import strategies as st
 
-from plugin.services import PREFETCH, SERVICES
+from plugin.http.services import PREFETCH, SERVICES
 from tests.builders import hook_request, naltrexone_draft
+from tests.paths import REPO_ROOT
 
 EXAMPLES: Counter[str] = Counter()
-VALUESETS = Path(__file__).resolve().parents[2] / "fhir_profiles" / "valuesets"
+VALUESETS = REPO_ROOT / "fhir_profiles" / "valuesets"
 KNOWN_CODINGS = sorted(
     {
         (c["system"], c["code"], c.get("display", ""))

@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from plugin.hook_request import HookRequest, parse_hook_request
-from plugin.seed import namespaced, service_id_for, transaction_bundle
-from plugin.services import SERVICES
+from plugin.clinical.hook_request import HookRequest, parse_hook_request
+from plugin.http.services import SERVICES
+from plugin.ops.seed import namespaced, service_id_for, transaction_bundle
 from plugin.settings import Settings, load_settings
 from tests.support.fhir_server import FhirServer, running_fhir_server
 

@@ -14,7 +14,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from plugin import create_app
-from plugin.seed import service_id_for
+from plugin.ops.seed import service_id_for
 from tests.record.conftest import FHIR_TOKEN, card_kinds, without_prefetch
 from tests.support.fhir_server import FhirServer, free_port
 from tests.support.loopback import Reply, loopback_server

@@ -12,8 +12,8 @@ import orjson
 import pytest
 
 from plugin.errors import FhirServerNotAllowed
+from plugin.http.services import PREFETCH
 from plugin.record.fetch import fetch_missing
-from plugin.services import PREFETCH
 from tests.record.conftest import hook_request, settings
 from tests.support.fhir_server import free_port
 from tests.support.loopback import Reply, loopback_server

@@ -11,10 +11,10 @@ from typing import Any
 import orjson
 import pytest
 
+from plugin.http.services import PREFETCH
 from plugin.record.fetch import MEDICATIONS_KEY, build_search, fetch_missing, medication_id
 from plugin.record.fhir_client import Deadline, FhirClient
 from plugin.record.prefetch import resources_in
-from plugin.services import PREFETCH
 from tests.record.conftest import FHIR_TOKEN, hook_request, settings, without_prefetch
 from tests.support.fhir_server import FhirServer
 from tests.support.loopback import Reply, loopback_server

@@ -12,8 +12,8 @@ from typing import Any
 
 import orjson
 
+from plugin.http.services import PREFETCH
 from plugin.record import fetch
-from plugin.services import PREFETCH
 from tests.record.conftest import hook_request, settings
 from tests.support.loopback import Reply, loopback_server
 

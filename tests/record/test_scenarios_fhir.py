@@ -16,11 +16,11 @@ import pytest
 from flask.testing import FlaskClient
 
 from plugin import create_app
-from plugin.seed import service_id_for
+from plugin.ops.seed import service_id_for
+from tests.paths import SCENARIOS
 from tests.record.conftest import DATA, card_kinds, load_scenario, seed, without_prefetch
 from tests.support.fhir_server import FhirServer
 
-SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 PATHS = sorted(SCENARIOS.glob("*.json")) + sorted(DATA.glob("*.json"))
 
 

@@ -11,8 +11,8 @@ import requests
 from click.testing import CliRunner
 
 from plugin import create_app
-from plugin.cli import main
-from plugin.seed import namespaced, scenario_prefix, transaction_bundle
+from plugin.ops.cli import main
+from plugin.ops.seed import namespaced, scenario_prefix, transaction_bundle
 from tests.record.conftest import DATA, FHIR_TOKEN, FIXTURE, card_kinds
 from tests.support.fhir_server import FhirServer
 

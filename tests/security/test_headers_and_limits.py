@@ -11,7 +11,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from plugin import create_app
-from plugin.security import SECURITY_HEADERS
+from plugin.http.security import SECURITY_HEADERS
 from tests.builders import hook_request, naltrexone_draft
 
 SIGN = "/cds-services/naltrexone-order-sign"

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from plugin.errors import BadHookRequest
-from plugin.security import check_json_shape, json_within_limits
+from plugin.http.security import check_json_shape, json_within_limits
 
 TRICKY_TEXT = st.text(alphabet='[]{}"\\/,:ab {}\n\u005b', max_size=8)
 FINITE = st.floats(allow_nan=False, allow_infinity=False)  # JSON has no NaN or Infinity

@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 
 from plugin import create_app
-from plugin.log import bind_request, scrub
+from plugin.ops.log import bind_request, scrub
 from tests.auth.issuer import Issuer, bearer
 from tests.builders import hook_request, naltrexone_draft
 

@@ -5,16 +5,15 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from tests.paths import REPO_ROOT
 
 
 def concurrent_db_upgrades(count: int, **env_vars: str) -> list[tuple[int, str]]:
     """(exit code, output) of ``count`` simultaneous upgrades with only ``env_vars`` of ours set."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("NALTREXONE_CDS_")}
     env.update(env_vars, PYTHONPATH=str(REPO_ROOT))
-    code = "from plugin.cli import main; main()"
+    code = "from plugin.ops.cli import main; main()"
     processes = [
         subprocess.Popen(
             [sys.executable, "-c", code, "db", "upgrade"],

@@ -25,8 +25,7 @@ from plugin.storage.models import card_log, feedback
 from plugin.storage.store import get_store
 from plugin.storage.writer import CardLogWriter, close_writers
 from tests import builders as b
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from tests.paths import REPO_ROOT
 
 
 class Sink:
@@ -166,7 +165,7 @@ def test_gunicorn_worker_writes_its_queue_on_sigterm(tmp_path: Path) -> None:
     port, state = _free_port(), tmp_path / "state"
     env = {k: v for k, v in os.environ.items() if not k.startswith("NALTREXONE_CDS_")}
     env.update(NALTREXONE_CDS_STATE_DIR=str(state), PYTHONPATH=str(REPO_ROOT))
-    code = "import plugin.storage.writer as w; w.LINGER_S = 30.0; from plugin.cli import main; main()"
+    code = "import plugin.storage.writer as w; w.LINGER_S = 30.0; from plugin.ops.cli import main; main()"
     command = [sys.executable, "-c", code, "serve", "--dev"]
     with open(tmp_path / "server.log", "wb") as out:
         server = subprocess.Popen([*command, "--port", str(port)], env=env, stdout=out, stderr=out)

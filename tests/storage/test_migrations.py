@@ -17,8 +17,6 @@ from plugin.storage import db
 from plugin.storage.models import jti_seen, metadata
 from tests.storage.support import concurrent_db_upgrades
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-
 
 def test_upgrade_creates_the_schema_the_models_describe(sqlite_settings: Settings) -> None:
     db.upgrade(sqlite_settings)

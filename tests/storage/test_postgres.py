@@ -26,13 +26,12 @@ from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
 from plugin import create_app
-from plugin.cli import main
+from plugin.ops.cli import main
 from plugin.settings import load_settings
 from plugin.storage import db
 from plugin.storage.models import feedback, metadata
 from tests.storage.support import concurrent_db_upgrades
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 OVERRIDES = "http://terminology.cds-hooks.org/CodeSystem/OverrideReasons"
 
 

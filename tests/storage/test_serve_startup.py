@@ -7,14 +7,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-from plugin.server import GC_YOUNG_THRESHOLD, freeze_startup_objects, return_large_blocks_to_the_os
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from plugin.ops.server import GC_YOUNG_THRESHOLD, freeze_startup_objects, return_large_blocks_to_the_os
+from tests.paths import REPO_ROOT
 
 CHECK = """
 import sys
 from plugin.settings import load_settings
-from plugin.server import migrate_before_workers
+from plugin.ops.server import migrate_before_workers
 from plugin.storage.db import _at_head, get_engine
 settings = load_settings({"state_dir": sys.argv[1]}, environ={})
 migrate_before_workers(settings)

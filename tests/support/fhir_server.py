@@ -27,7 +27,9 @@ from typing import Any
 
 import requests
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.paths import REPO_ROOT
+
+REPO = REPO_ROOT
 STARTUP_TIMEOUT_S = 30.0
 
 

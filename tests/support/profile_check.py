@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from plugin.terminology import Terminology
+from plugin.clinical.terminology import Terminology
 
 OUR_VALUESETS = "https://fhir.naltrexone-cds.org/ValueSet/"
 

@@ -1,0 +1,1 @@
+"""Deciding, pure (no Flask, no I/O, ``now`` passed in): request -> facts -> rules -> answer."""

@@ -1,0 +1,1 @@
+"""Findings -> cards, details, suggestions and companion orders (all wording, numbers from Policy)."""

@@ -1,0 +1,100 @@
+"""Orders suggested beside the naltrexone decision: urine drug screen and hepatic panel
+(ServiceRequest), naloxone rescue (MedicationRequest), removal of opioid drafts - all validated as R4."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from plugin.clinical.answer.suggestions import SUGGESTION_TAG, UCUM, concept, suggestion
+from plugin.clinical.facts.model import Facts
+from plugin.clinical.rules.finding import Finding
+from plugin.clinical.terminology import Terminology
+from plugin.fhir.models import validated
+
+_NALOXONE_USE = (
+    "For suspected opioid overdose: one spray (4 mg) into one nostril; call emergency services; repeat "
+    "with a new device in the other nostril every 2-3 minutes if needed."
+)
+# Which ServiceRequest each rule suggests (value set whose first entry is the order's code).
+_LIVER_REASON = "Liver tests before starting naltrexone"
+SERVICE_ORDERS = {
+    "R7": (
+        "urine-drug-screen-order",
+        "Order a urine drug screen",
+        "Confirm opioid-free status before naltrexone",
+    ),
+    "R8": ("hepatic-function-panel-order", "Order a hepatic function panel", _LIVER_REASON),
+    "R9": ("hepatic-function-panel-order", "Repeat the liver tests (hepatic function panel)", _LIVER_REASON),
+    "R10": (
+        "hepatic-function-panel-order",
+        "Order baseline liver tests (hepatic function panel)",
+        _LIVER_REASON,
+    ),
+}
+
+
+def service_request(valueset: str, patient_id: str, reason: str, term: Terminology) -> dict[str, Any]:
+    """A draft ServiceRequest for the first code of ``valueset``."""
+    code = term.first(valueset)
+    return validated(
+        {
+            "resourceType": "ServiceRequest",
+            "meta": {"tag": [SUGGESTION_TAG]},
+            "status": "draft",
+            "intent": "proposal",
+            "code": concept(code),
+            "subject": {"reference": f"Patient/{patient_id}"},
+            "reasonCode": [{"text": reason}],
+        }
+    )
+
+
+def naloxone_request(patient_id: str, term: Terminology) -> dict[str, Any]:
+    """Naloxone 4 mg nasal spray, one pack of two devices (codes.md 1.3; rule table R11)."""
+    product = term.first("opioid-overdose-rescue")
+    return validated(
+        {
+            "resourceType": "MedicationRequest",
+            "meta": {"tag": [SUGGESTION_TAG]},
+            "status": "draft",
+            "intent": "proposal",
+            "medicationCodeableConcept": concept(product),
+            "subject": {"reference": f"Patient/{patient_id}"},
+            "dosageInstruction": [
+                {
+                    "text": _NALOXONE_USE,
+                    "asNeededBoolean": True,
+                    "doseAndRate": [
+                        {"doseQuantity": {"value": 4, "unit": "mg", "system": UCUM, "code": "mg"}}
+                    ],
+                }
+            ],
+            "dispenseRequest": {"quantity": {"value": 2, "unit": "nasal spray device"}},
+        }
+    )
+
+
+def _delete(reference: str, description: str) -> dict[str, Any]:
+    return {"type": "delete", "description": description, "resourceId": reference}
+
+
+def follow_up(finding: Finding, facts: Facts, term: Terminology) -> list[dict[str, Any]]:
+    """Suggestions for an issue-8 finding."""
+    out: list[dict[str, Any]] = []
+    if finding.rule in SERVICE_ORDERS:
+        valueset, label, reason = SERVICE_ORDERS[finding.rule]
+        resource = service_request(valueset, facts.patient_id, reason, term)
+        out.append(suggestion(label, [{"type": "create", "description": label, "resource": resource}]))
+    if finding.rule == "R11":
+        resource = naloxone_request(facts.patient_id, term)
+        label = "Co-prescribe naloxone 4 mg nasal spray"
+        out.append(suggestion(label, [{"type": "create", "description": label, "resource": resource}], True))
+    if finding.rule == "R12":
+        for ref in finding.data.get("drafts", ()):
+            out.append(suggestion("Remove the opioid order", [_delete(ref, "Remove the opioid draft")], True))
+    if (finding.rule in ("R8", "R9") and finding.indicator == "critical") or finding.rule == "R17":
+        for order in facts.target_orders:
+            if order.reference:
+                action = _delete(order.reference, "Remove the naltrexone draft order")
+                out.append(suggestion("Remove the naltrexone order", [action]))
+    return out

@@ -1,0 +1,155 @@
+"""Suggested resources: a naltrexone MedicationRequest in a documented regimen, validated as R4."""
+
+from __future__ import annotations
+
+import math
+import uuid
+from datetime import date, timedelta
+from typing import Any
+
+from plugin.clinical.facts import SUGGESTION_TAG_CODE, SUGGESTION_TAG_SYSTEM
+from plugin.clinical.facts.model import NaltrexoneOrder
+from plugin.clinical.policy import Policy, Regimen, ScheduledDose
+from plugin.clinical.terminology import Coded, Terminology
+from plugin.fhir.models import FhirValidationError, validated
+
+UCUM = "http://unitsofmeasure.org"
+# The tag on everything we suggest: a later hook on that very order does not re-alert.
+SUGGESTION_TAG = {
+    "system": SUGGESTION_TAG_SYSTEM,
+    "code": SUGGESTION_TAG_CODE,
+    "display": "Suggested by naltrexone-cds",
+}
+
+
+def suggestion(label: str, actions: list[dict[str, Any]], recommended: bool = False) -> dict[str, Any]:
+    """A CDS Hooks suggestion with its own uuid (feedback reports accepted suggestions by it)."""
+    return {"label": label, "uuid": str(uuid.uuid4()), "isRecommended": recommended, "actions": actions}
+
+
+def concept(code: Coded) -> dict[str, Any]:
+    """A CodeableConcept of one of our value-set codes."""
+    return {
+        "coding": [{"system": code.system, "code": code.code, "display": code.display}],
+        "text": code.display,
+    }
+
+
+_DAY_NAMES = {
+    "mon": "Monday",
+    "tue": "Tuesday",
+    "wed": "Wednesday",
+    "thu": "Thursday",
+    "fri": "Friday",
+    "sat": "Saturday",
+    "sun": "Sunday",
+}
+# Fields of the clinician's draft kept when we rewrite its dosing (everything else is ours).
+_KEPT_FIELDS = (
+    "subject",
+    "requester",
+    "encounter",
+    "reasonCode",
+    "reasonReference",
+    "note",
+    "category",
+    "authoredOn",
+)
+
+
+def _timing(dose: ScheduledDose) -> dict[str, Any]:
+    if dose.days_of_week:
+        return {"repeat": {"dayOfWeek": list(dose.days_of_week)}}
+    if dose.period_days % 7 == 0 and dose.period_days >= 7:
+        return {"repeat": {"frequency": dose.frequency, "period": dose.period_days // 7, "periodUnit": "wk"}}
+    return {"repeat": {"frequency": dose.frequency, "period": dose.period_days, "periodUnit": "d"}}
+
+
+def _dose_text(dose: ScheduledDose, route: str) -> str:
+    if dose.days_of_week:
+        days = ", ".join(_DAY_NAMES.get(d, d) for d in dose.days_of_week)
+        return f"{dose.mg:g} mg {route} on {days}"
+    if dose.period_days == 1:
+        return f"{dose.mg:g} mg {route} once daily"
+    return f"{dose.mg:g} mg {route} every {dose.period_days} days"
+
+
+def _dosage(regimen: Regimen, route: dict[str, Any], start: date) -> list[dict[str, Any]]:
+    out = []
+    for index, dose in enumerate(regimen.doses, start=1):
+        timing = _timing(dose)
+        timing["repeat"]["boundsPeriod"] = {"start": start.isoformat()}
+        entry: dict[str, Any] = {
+            "sequence": index,
+            "text": _dose_text(dose, "IM" if regimen.form == "xr-injectable" else "by mouth"),
+            "timing": timing,
+            "route": {"coding": [route], "text": route["display"]},
+            "doseAndRate": [{"doseQuantity": {"value": dose.mg, "unit": "mg", "system": UCUM, "code": "mg"}}],
+        }
+        if regimen.form == "xr-injectable":
+            entry["site"] = {"text": "Gluteal muscle, alternating buttocks"}
+            entry["additionalInstruction"] = [
+                {"text": "Given by a healthcare professional with the kit needles"}
+            ]
+        out.append(entry)
+    return out
+
+
+def _dispense(regimen: Regimen, start: date, policy: Policy) -> dict[str, Any]:
+    course = policy.course_usual_days
+    if regimen.form == "xr-injectable":
+        fill_days, quantity = policy.xr_interval_days, {"value": 1, "unit": "injection kit"}
+    else:
+        # Every oral regimen averages one 50 mg tablet a day (350 mg/week; clinical_rules.md 6).
+        weekly_mg = sum(
+            d.mg * (len(d.days_of_week) if d.days_of_week else 7 * d.frequency / d.period_days)
+            for d in regimen.doses
+        )
+        tablets = math.ceil(weekly_mg / policy.oral_tablet_mg / 7 * policy.oral_fill_days)
+        fill_days, quantity = (
+            policy.oral_fill_days,
+            {"value": tablets, "unit": "tablet", "system": UCUM, "code": "{tbl}"},
+        )
+    return {
+        "validityPeriod": {"start": start.isoformat(), "end": (start + timedelta(days=course)).isoformat()},
+        "numberOfRepeatsAllowed": max(0, math.ceil(course / fill_days) - 1),
+        "quantity": quantity,
+        "expectedSupplyDuration": {"value": fill_days, "unit": "days", "system": UCUM, "code": "d"},
+    }
+
+
+def regimen_request(
+    order: NaltrexoneOrder | None,
+    regimen: Regimen,
+    patient_id: str,
+    start: date,
+    policy: Policy,
+    term: Terminology,
+) -> dict[str, Any]:
+    """A MedicationRequest in ``regimen`` starting ``start``; replaces ``order`` when it has an id."""
+    xr = regimen.form == "xr-injectable"
+    product = term.first("naltrexone-xr-injectable" if xr else "naltrexone-oral")
+    route = term.first("route-intramuscular" if xr else "route-oral")
+    route_coding = {"system": route.system, "code": route.code, "display": route.display}
+    draft = order.resource if order else {}
+    resource: dict[str, Any] = {
+        "resourceType": "MedicationRequest",
+        "meta": {"tag": [SUGGESTION_TAG]},
+        "status": "draft",
+        "intent": draft.get("intent") if draft.get("intent") in ("proposal", "plan", "order") else "order",
+        "medicationCodeableConcept": concept(product),
+        "subject": {"reference": f"Patient/{patient_id}"},
+        "dosageInstruction": _dosage(regimen, route_coding, start),
+        "dispenseRequest": _dispense(regimen, start, policy),
+    }
+    if order is not None and order.reference:
+        resource["id"] = order.reference.partition("/")[2]
+    kept = {k: draft[k] for k in _KEPT_FIELDS if k in draft}
+    without_id = {k: v for k, v in resource.items() if k != "id"}
+    # The draft's own fields (or its id) may not be valid R4: then suggest without them.
+    for candidate in ({**resource, **kept}, resource):
+        try:
+            return validated(candidate)
+        except FhirValidationError:
+            continue
+    return validated(without_id)

@@ -1,0 +1,26 @@
+"""What a rule returns: which rule, how severe, on what evidence.  Wording lives in cards.py."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Literal
+
+from plugin.clinical.facts.model import Evidence
+
+Indicator = Literal["info", "warning", "critical"]
+SEVERITY = {"info": 0, "warning": 1, "critical": 2}
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    indicator: Indicator
+    evidence: tuple[Evidence, ...] = ()
+    safe_start: date | None = None  # first day on which this rule would no longer fire
+    data: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def blocks_start(self) -> bool:
+        """Hazards (warning or critical) mean: do not start naltrexone now."""
+        return SEVERITY[self.indicator] >= SEVERITY["warning"]

@@ -1,0 +1,198 @@
+"""Value sets from fhir_profiles/valuesets, loaded once; membership tests by (system, code).
+
+Python names value sets by id (e.g. ``"opioid-short-acting"``), never by code.  Text matching
+(the last resort for free-text medications) uses the displays and designations of the small
+ingredient-level sets.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+_PACKAGE = Path(__file__).resolve().parents[1]
+# A source checkout keeps fhir_profiles/ beside the package; an installed wheel carries it inside.
+PROFILES_DIR = next(
+    (d for d in (_PACKAGE.parent / "fhir_profiles", _PACKAGE / "fhir_profiles") if d.is_dir()),
+    _PACKAGE.parent / "fhir_profiles",
+)
+
+# Code systems are written several ways in the wild; fold the common aliases.
+_SYSTEM_ALIASES = {
+    "urn:oid:2.16.840.1.113883.6.88": "http://www.nlm.nih.gov/research/umls/rxnorm",
+    "http://www.nlm.nih.gov/research/umls/rxnorm/": "http://www.nlm.nih.gov/research/umls/rxnorm",
+    "urn:oid:2.16.840.1.113883.6.96": "http://snomed.info/sct",
+    "urn:oid:2.16.840.1.113883.6.1": "http://loinc.org",
+    "urn:oid:2.16.840.1.113883.6.90": "http://hl7.org/fhir/sid/icd-10-cm",
+    "http://hl7.org/fhir/sid/icd-10": "http://hl7.org/fhir/sid/icd-10-cm",
+}
+
+
+_DIGIT = re.compile(r"\d")
+_NONE: frozenset[str] = frozenset()
+# Bounds of the per-process memos (system spellings, short free texts): hostile input cannot grow them.
+_MEMO_LIMIT = 4096
+_MEMO_TEXT_CHARS = 200
+
+
+def normalise_system(system: object) -> str:
+    """The canonical URL of a code system; anything that is not a string (bad input) is no system."""
+    system = system.strip() if isinstance(system, str) else ""
+    return _SYSTEM_ALIASES.get(system, system)
+
+
+@dataclass(frozen=True)
+class Coded:
+    system: str
+    code: str
+    display: str
+
+
+class Terminology:
+    """All value sets of one directory, indexed for O(1) membership."""
+
+    def __init__(self, valuesets: Iterable[dict[str, Any]]) -> None:
+        self._sets: dict[str, dict[str, Any]] = {}
+        self._index: dict[str, frozenset[tuple[str, str]]] = {}
+        self._keywords: dict[str, re.Pattern[str]] = {}
+        alternatives: list[str] = []
+        for vs in valuesets:
+            contains = vs.get("expansion", {}).get("contains", [])
+            self._sets[vs["id"]] = vs
+            self._index[vs["id"]] = frozenset((normalise_system(c["system"]), c["code"]) for c in contains)
+            # Keywords: designations, plus displays without digits (ingredient-level names).
+            words = {d["value"].lower() for c in contains for d in c.get("designation", [])}
+            words |= {
+                c["display"].lower() for c in contains if c.get("display") and not _DIGIT.search(c["display"])
+            }
+            if words:
+                alternatives.append(_alternatives(words))
+                self._keywords[vs["id"]] = _word_pattern(alternatives[-1])
+        self._by_code = _reverse_index(self._index)
+        # Prefilter: it matches somewhere iff some set's pattern does (the same words and boundaries).
+        self._any_keyword = _word_pattern("|".join(alternatives)) if alternatives else None
+        self._systems: dict[str, str] = {}
+        self._mentioned: dict[str, frozenset[str]] = {}
+
+    @property
+    def names(self) -> list[str]:
+        return sorted(self._sets)
+
+    def url(self, name: str) -> str:
+        return str(self._sets[name]["url"])
+
+    def contains(self, name: str, system: str | None, code: str | None) -> bool:
+        return (normalise_system(system), (code or "").strip()) in self._index[name]
+
+    def any_in(self, name: str, codings: Iterable[dict[str, Any]]) -> bool:
+        if name not in self._index:
+            raise KeyError(name)
+        for coding in codings:
+            if name in self._sets_of_coding(coding):
+                return True
+        return False
+
+    def sets_of(self, codings: Iterable[dict[str, Any]]) -> frozenset[str]:
+        """Names of every value set holding one of ``codings``: one index probe per coding.
+
+        The same answer as ``any_in`` asked of each set in turn, for the price of one question; the
+        classifiers read a coding list once instead of once per candidate set.
+        """
+        found: frozenset[str] = _NONE
+        for coding in codings:
+            names = self._sets_of_coding(coding)
+            if names:
+                found = found | names if found else names
+        return found
+
+    def _sets_of_coding(self, coding: dict[str, Any]) -> frozenset[str]:
+        by_system = self._by_code.get(str(coding.get("code", "")).strip())
+        if by_system is None:  # the usual case: a code no value set holds, the system never looked at
+            return _NONE
+        return by_system.get(self._system(coding.get("system")), _NONE)
+
+    def _system(self, raw: object) -> str:
+        """``normalise_system``, remembered per spelling (a record repeats a handful of systems)."""
+        if not isinstance(raw, str):
+            return ""
+        system = self._systems.get(raw)
+        if system is None:
+            system = normalise_system(raw)
+            if len(self._systems) < _MEMO_LIMIT:
+                self._systems[raw] = system
+        return system
+
+    def mentions(self, name: str, text: str) -> bool:
+        """True when free text names a keyword (designation) of the value set."""
+        if len(text) <= _MEMO_TEXT_CHARS:
+            return name in self.mentioned_sets(text)
+        pattern = self._keywords.get(name)
+        return bool(pattern and pattern.search(text.lower()))
+
+    def mentioned_sets(self, text: str) -> frozenset[str]:
+        """Names of every value set whose keywords ``text`` mentions (``mentions`` for all sets at once).
+
+        One search of all keywords rules out the usual text (no keyword at all); short texts, which
+        repeat across a record (drug names), are remembered.
+        """
+        found = self._mentioned.get(text)
+        if found is not None:
+            return found
+        lowered = text.lower()
+        found = _NONE
+        if self._any_keyword is not None and self._any_keyword.search(lowered):
+            found = frozenset(name for name, p in self._keywords.items() if p.search(lowered))
+        if len(text) <= _MEMO_TEXT_CHARS:
+            if len(self._mentioned) >= _MEMO_LIMIT:
+                self._mentioned.clear()
+            self._mentioned[text] = found
+        return found
+
+    def first(self, name: str) -> Coded:
+        """The set's first concept: by convention the product used in suggestions."""
+        c = self._sets[name]["expansion"]["contains"][0]
+        return Coded(c["system"], c["code"], c.get("display", ""))
+
+    def codes(self, name: str) -> list[Coded]:
+        return [
+            Coded(c["system"], c["code"], c.get("display", ""))
+            for c in self._sets[name]["expansion"]["contains"]
+        ]
+
+
+def _alternatives(words: set[str]) -> str:
+    """Longest first, so that a longer keyword wins over its prefix."""
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+
+def _word_pattern(alternatives: str) -> re.Pattern[str]:
+    return re.compile(rf"\b({alternatives})\b")
+
+
+def _reverse_index(
+    index: dict[str, frozenset[tuple[str, str]]],
+) -> dict[str, dict[str, frozenset[str]]]:
+    """code -> normalised system -> names of the sets holding (system, code)."""
+    names: dict[tuple[str, str], set[str]] = {}
+    for name, pairs in index.items():
+        for pair in pairs:
+            names.setdefault(pair, set()).add(name)
+    by_code: dict[str, dict[str, frozenset[str]]] = {}
+    for (system, code), holders in names.items():
+        by_code.setdefault(code, {})[system] = frozenset(holders)
+    return by_code
+
+
+def load_terminology(directory: Path = PROFILES_DIR / "valuesets") -> Terminology:
+    return Terminology(json.loads(p.read_text()) for p in sorted(directory.glob("*.json")))
+
+
+@lru_cache(maxsize=1)
+def default_terminology() -> Terminology:
+    """The shipped value sets, loaded once per process."""
+    return load_terminology()

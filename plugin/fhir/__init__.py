@@ -1,0 +1,1 @@
+"""Reading FHIR: references, concepts, dates, quantities; the only fhir.resources import site."""

@@ -1,0 +1,1 @@
+"""The edge: discovery, hook calls, feedback, CORS/limits/headers, service entries."""

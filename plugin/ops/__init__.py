@@ -1,0 +1,1 @@
+"""Running it: server, command line, logging, metrics, seeding, reports."""

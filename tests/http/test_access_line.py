@@ -1,0 +1,41 @@
+"""One log line per hook call: the access line carries what evaluation found (rules, unverified keys)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import pytest
+
+from plugin import create_app
+from plugin.clinical.evaluate import evaluate
+from plugin.clinical.hook_request import parse_hook_request
+from plugin.clinical.policy import Policy
+from plugin.clinical.terminology import default_terminology
+from plugin.settings import load_settings
+from tests.builders import hook_request, naltrexone_draft
+
+SIGN = "/cds-services/naltrexone-order-sign"
+
+
+def test_access_line_carries_the_outcome(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    app = create_app({"auth": "none", "state_dir": str(tmp_path), "log_json": True})
+    answer = app.test_client().post(SIGN, json=hook_request([naltrexone_draft()]))
+    rules = [c["source"]["topic"]["code"] for c in answer.get_json()["cards"]]
+    assert rules
+    lines = [json.loads(x) for x in capsys.readouterr().err.splitlines() if x.startswith("{")]
+    access = [x for x in lines if x["logger"] == "naltrexone_cds.access"]
+    assert len(access) == 1 and access[0]["status"] == 200
+    assert access[0]["rules"] == rules and access[0]["unverified"] == []
+    assert access[0]["service_id"] == "naltrexone-order-sign"
+    assert not [x for x in lines if x["logger"] == "naltrexone_cds.evaluate"]
+
+
+def test_outside_a_request_evaluation_logs_its_own_line(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="naltrexone_cds.evaluate")
+    request = parse_hook_request("naltrexone-order-sign", "order-sign", hook_request([naltrexone_draft()]))
+    cards = evaluate(request, load_settings({"auth": "none"}, environ={}), Policy(), default_terminology())
+    [record] = [r for r in caplog.records if r.name == "naltrexone_cds.evaluate"]
+    assert record.getMessage() == "evaluated"
+    assert record.rules == [c["source"]["topic"]["code"] for c in cards["cards"]]  # type: ignore[attr-defined]
