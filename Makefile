@@ -8,7 +8,7 @@ FHIR_VENV  ?= .venv-fhir
 FHIR_STAMP := $(FHIR_VENV)/.installed
 FHIR_REQS  := tests/support/fhir-server-requirements.txt
 
-.PHONY: run test lint bench fuzz clean
+.PHONY: run test lint bench fuzz clean system-deps
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +25,11 @@ $(FHIR_STAMP): $(FHIR_REQS)
 run: $(STAMP)
 	NALTREXONE_CDS_AUTH=none $(BIN)/naltrexone-cds serve --dev
 
-test: $(STAMP) $(FHIR_STAMP)
+# Debian packages the tests run for real (Redis, PostgreSQL, nginx, Chromium); installed when absent.
+system-deps:
+	bash scripts/install-system-deps.sh
+
+test: system-deps $(STAMP) $(FHIR_STAMP)
 	$(BIN)/python -m pytest
 
 # >= 10,000 hypothesis examples over the hook, feedback and discovery endpoints; prints the count.
