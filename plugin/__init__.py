@@ -36,8 +36,9 @@ def create_app(settings: Mapping[str, Any] | None = None) -> Flask:
     metrics.init_app(app)  # next: hook latency includes the JWT check
     if resolved.dev_mode:
         _log.warning(
-            "AUTH=none: EHR JWTs are NOT verified and loopback FHIR servers are allowed. "
-            "Development only - never expose this service to a network."
+            "AUTH=none: EHR JWTs are NOT verified%s. "
+            "Development only - never expose this service to a network.",
+            "" if resolved.fhir_allowlist else " and loopback FHIR servers are allowed",
         )
     register_error_handlers(app)
     security.init_app(app)  # before auth: CORS preflights carry no token

@@ -8,9 +8,11 @@ are fixed phrases - none quotes the token or a value taken from it.
 from __future__ import annotations
 
 import hashlib
+import math
+import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeGuard
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
@@ -25,6 +27,8 @@ ALLOWED_ALGORITHMS = frozenset(
 )
 _EC_CURVES = {"ES256": "P-256", "ES384": "P-384", "ES512": "P-521"}
 LEEWAY_S = 60  # clock skew tolerated on exp and iat
+# CDS Hooks 2.0: "exp ... MUST NOT be more than 5 minutes from iat" - a token is a single call's pass.
+MAX_LIFETIME_S = 300
 MAX_TOKEN_CHARS = 16 * 1024
 MIN_RSA_BITS = 2048
 REQUIRED_CLAIMS = ("iss", "aud", "exp", "iat", "jti")
@@ -78,6 +82,26 @@ def _public_key(jwk: Mapping[str, Any], alg: str) -> Any:
     return key
 
 
+def _numeric(value: Any) -> TypeGuard[int | float]:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def check_lifetime(claims: Mapping[str, Any], now: float, iss: str | None = None) -> None:
+    """Refuse tokens meant to live longer than one call: ``exp`` and ``iat`` must be JSON numbers,
+    ``exp - iat`` at most MAX_LIFETIME_S, and ``exp`` at most MAX_LIFETIME_S (+ skew) from now.
+
+    PyJWT alone accepts ``"exp": "9999999999"`` (it calls int() on strings) and any distant ``exp``;
+    a huge one (1e300) would later overflow a datetime.
+    """
+    exp, iat = claims.get("exp"), claims.get("iat")
+    if not _numeric(exp) or not _numeric(iat):
+        raise TokenRefused("token exp and iat must be numbers (seconds since the epoch)", iss=iss)
+    if exp - iat > MAX_LIFETIME_S:
+        raise TokenRefused("token lifetime (exp - iat) is longer than 5 minutes", iss=iss)
+    if exp > now + MAX_LIFETIME_S + LEEWAY_S:
+        raise TokenRefused("token exp is more than 5 minutes ahead", iss=iss)
+
+
 def replay_key(iss: str, jti: str) -> str:
     """Cache key for one token: fixed length, scoped to the issuer, and not the raw ``jti``."""
     return hashlib.sha256(f"{iss}\x00{jti}".encode()).hexdigest()
@@ -124,6 +148,7 @@ class TokenVerifier:
         if jwk is None:
             raise TokenRefused("token kid is not in the issuer's key set", iss=iss)
         claims = self._decode(token, _public_key(jwk, alg), alg, audience, iss)
+        check_lifetime(claims, time.time(), iss)
         jti = claims.get("jti")
         if not isinstance(jti, str) or not jti:
             raise TokenRefused("token jti must be a non-empty string", iss=iss)
@@ -163,5 +188,5 @@ class TokenVerifier:
             raise TokenRefused("token aud is not this endpoint's URL", iss=iss) from None
         except jwt.MissingRequiredClaimError as exc:
             raise TokenRefused(f"token lacks the required claim '{exc.claim}'", iss=iss) from None
-        except jwt.PyJWTError:
+        except (jwt.PyJWTError, ValueError, OverflowError, TypeError):
             raise TokenRefused("token claims are invalid", iss=iss) from None

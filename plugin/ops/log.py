@@ -1,12 +1,18 @@
 """Logging: one stderr handler (text or JSON lines), a request id on every line, secrets scrubbed.
 
-The rule is that code never logs patient identifiers, names, resource bodies or tokens; the scrubbing
-filter is the seat belt for when someone forgets (an exception message quoting a value, a library
-logging a header).  It masks anything shaped like a JWT or a Bearer credential, plus the identifiers
-and tokens of the request being served (collected by ``bind_request``).
+The rule is that code never logs patient identifiers, names, resource bodies or tokens; scrubbing is
+the seat belt for when someone forgets (an exception message quoting a value, a library logging a
+header).  It masks anything shaped like a JWT or a Bearer credential, plus the identifiers and tokens
+of the request being served (collected by ``bind_request``).
 
-The request id is the EHR's ``hookInstance`` when it looks like one (a UUID-ish token), so our lines
-can be matched with the EHR's; otherwise, and before the body is read, a fresh UUID.
+Scrubbing happens where every record of the process is born - the log-record factory - so it also
+covers loggers and handlers that are not ours: the HTTP server's (gunicorn logs a malformed header
+line verbatim), libraries', and any added later.  The filter on our handler then scrubs the string
+extras and adds the request id.
+
+The request id is the EHR's ``hookInstance`` when it is a UUID (as the spec mints it), so our lines
+can be matched with the EHR's; otherwise, and before the body is read, a fresh UUID: a caller-chosen
+value (a patient id, say) never reaches the log as an id.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import re
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,12 +31,12 @@ from flask import Flask, Response, g, has_request_context, request
 
 from plugin.settings import Settings
 
-__all__ = ["bind_request", "configure", "init_app", "note_outcome", "scrub"]
+__all__ = ["bind_request", "configure", "init_app", "install_scrubbing", "note_outcome", "scrub"]
 
 APP_LOGGERS = ("naltrexone_cds", "plugin")
 _JWT = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*")
 _BEARER = re.compile(r"(?i)\bbearer\s+[A-Za-z0-9._~+/=-]{16,}")
-_REQUEST_ID = re.compile(r"[A-Za-z0-9-]{8,64}")
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 MIN_SECRET_CHARS = 3  # shorter values would mask digits all over the log without protecting anyone
 REDACTED = "[redacted]"
 _STANDARD_ATTRS = frozenset(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {
@@ -70,8 +77,8 @@ def bind_request(body: Any) -> None:
     if not has_request_context() or not isinstance(body, dict):
         return
     hook_instance = body.get("hookInstance")
-    if isinstance(hook_instance, str) and _REQUEST_ID.fullmatch(hook_instance):
-        g.request_id = hook_instance
+    if isinstance(hook_instance, str) and _UUID.fullmatch(hook_instance):
+        g.request_id = hook_instance.lower()
     secrets: list[str] = []
     context = body.get("context")
     if isinstance(context, dict):
@@ -84,20 +91,50 @@ def bind_request(body: Any) -> None:
     g.log_secrets = tuple(secrets)
 
 
+def scrub_record(record: logging.LogRecord, secrets: frozenset[str]) -> None:
+    """Mask secrets in the message, the traceback and the stack of ``record``, in place."""
+    try:
+        message = record.getMessage()
+    except Exception:  # a bad format string: the handler reports it; leave the record as it came
+        return
+    record.msg = scrub(message, secrets)
+    record.args = None
+    if record.exc_info and not record.exc_text:
+        record.exc_text = logging.Formatter().formatException(record.exc_info)
+    if record.exc_text:
+        record.exc_text = scrub(record.exc_text, secrets)
+    if record.stack_info:
+        record.stack_info = scrub(record.stack_info, secrets)
+
+
+class _ScrubbingFactory:
+    """The process's log-record factory: each record, of any logger, is scrubbed as it is made."""
+
+    def __init__(self, inner: Callable[..., logging.LogRecord]) -> None:
+        self.inner = inner
+
+    def __call__(self, *args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = self.inner(*args, **kwargs)
+        scrub_record(record, _request_secrets())
+        record._scrubbed = True
+        return record
+
+
+def install_scrubbing() -> None:
+    """Scrub every record of the process from now on (idempotent); server-independent."""
+    factory = logging.getLogRecordFactory()
+    if not isinstance(factory, _ScrubbingFactory):
+        logging.setLogRecordFactory(_ScrubbingFactory(factory))
+
+
 class ScrubFilter(logging.Filter):
     """Masks secrets in the message, the traceback and string extras; adds ``request_id``."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         secrets = _request_secrets()
         record.request_id = g.get("request_id", "-") if has_request_context() else "-"
-        record.msg = scrub(record.getMessage(), secrets)
-        record.args = None
-        if record.exc_info and not record.exc_text:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
-        if record.exc_text:
-            record.exc_text = scrub(record.exc_text, secrets)
-        if record.stack_info:
-            record.stack_info = scrub(record.stack_info, secrets)
+        if not getattr(record, "_scrubbed", False):  # made without the factory (makeLogRecord)
+            scrub_record(record, secrets)
         for key, value in _extras(record).items():
             if isinstance(value, str):
                 setattr(record, key, scrub(value, secrets))
@@ -161,6 +198,7 @@ class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
 
 def configure(settings: Settings) -> None:
     """Install (or re-format) our root handler once per process; app loggers log at INFO."""
+    install_scrubbing()
     root = logging.getLogger()
     handler = next((h for h in root.handlers if isinstance(h, _StderrHandler)), None)
     if handler is None:

@@ -25,6 +25,7 @@ from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
+from plugin.ops.log import install_scrubbing
 from plugin.settings import Settings, load_settings
 
 # Read by prometheus_client when it is imported; plugin.ops.metrics is imported only inside workers.
@@ -184,5 +185,6 @@ def run(host: str, port: int, dev: bool) -> None:
     if dev:
         os.environ.setdefault("NALTREXONE_CDS_AUTH", "none")
     settings = load_settings()
+    install_scrubbing()  # the server's own loggers too, in the master and (inherited) in every worker
     migrate_before_workers(settings)
     serve(_create_app, gunicorn_options(settings, host, port, dev))

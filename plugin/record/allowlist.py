@@ -5,7 +5,8 @@ service open connections to internal hosts (and hand them the bearer token).  A 
 when it falls under one ``FHIR_ALLOWLIST`` entry: same scheme (https unless the entry itself says
 http), same host, same port, and a path under the entry's path on a segment boundary - so
 ``https://ehr.example.org.evil.com`` and ``https://ehr.example.org/fhir-evil`` do not match
-``https://ehr.example.org/fhir``.  In ``AUTH=none`` development mode loopback hosts are allowed too.
+``https://ehr.example.org/fhir``.  In ``AUTH=none`` development mode, and only while
+``FHIR_ALLOWLIST`` is empty, loopback hosts are allowed: an explicit list is the list, in every mode.
 The check runs before any connection is opened.
 """
 
@@ -73,9 +74,10 @@ def is_allowed(url: str, allowlist: Iterable[str], *, dev_mode: bool) -> bool:
     parsed = parse_base(url)
     if parsed is None:
         return False
-    if dev_mode and is_loopback(parsed.host):
+    entries = [entry for entry in allowlist if entry.strip()]
+    if dev_mode and not entries and is_loopback(parsed.host):
         return True
-    for entry in allowlist:
+    for entry in entries:
         prefix = parse_base(entry, default_scheme="https")
         if prefix is not None and is_under(parsed, prefix):
             return True

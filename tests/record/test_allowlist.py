@@ -43,6 +43,9 @@ EHR = ("https://ehr.example.org/fhir",)
         ("http://localhost:8090/fhir", (), True, True),
         ("http://127.0.0.1:8090/fhir", (), False, False),  # loopback only in AUTH=none dev mode
         ("http://localhost:8090/fhir", EHR, False, False),
+        ("http://127.0.0.1:8090/fhir", EHR, True, False),  # an explicit list is the list, dev mode too
+        ("http://localhost:8090/fhir", EHR, True, False),
+        ("http://127.0.0.1:8090/fhir", ("http://127.0.0.1:8090/fhir",), True, True),
         ("http://192.0.2.2:8090/fhir", (), True, False),  # dev mode does not open the network
         ("http://169.254.169.254/latest/meta-data", (), True, False),
     ],

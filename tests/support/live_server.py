@@ -24,25 +24,30 @@ def free_port() -> int:
 
 
 @contextmanager
-def live_server(env: Mapping[str, str], dev: bool = True, timeout: float = 20.0) -> Iterator[str]:
-    """Start the server as a subprocess group, yield its base URL, stop it gracefully."""
+def live_server(
+    env: Mapping[str, str], dev: bool = True, timeout: float = 20.0, stderr_path: Path | None = None
+) -> Iterator[str]:
+    """Start the server as a subprocess group, yield its base URL, stop it gracefully.
+
+    With ``stderr_path`` everything the server writes to stderr (its log) is kept in that file.
+    """
     port = free_port()
     args = [str(CLI), "serve", "--host", "127.0.0.1", "--port", str(port)] + (["--dev"] if dev else [])
+    log_file = open(stderr_path, "wb") if stderr_path else None  # noqa: SIM115 - closed below
     proc = subprocess.Popen(
         args,
         env={**os.environ, **env},
         start_new_session=True,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=log_file or subprocess.PIPE,
     )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + timeout
         while True:
             if proc.poll() is not None:
-                raise RuntimeError(
-                    f"server exited: {proc.stderr.read().decode()[-2000:] if proc.stderr else ''}"
-                )
+                output = proc.stderr.read() if proc.stderr else Path(str(stderr_path)).read_bytes()
+                raise RuntimeError(f"server exited: {output.decode()[-2000:]}")
             try:
                 if requests.get(f"{base}/healthz", timeout=0.5).status_code == 200:
                     break
@@ -62,3 +67,5 @@ def live_server(env: Mapping[str, str], dev: bool = True, timeout: float = 20.0)
                 proc.wait()
         if proc.stderr:
             proc.stderr.close()
+        if log_file:
+            log_file.close()
