@@ -4,6 +4,7 @@ CdsError                   base; carries status and a message safe to show the c
  ├── BadHookRequest        400  malformed JSON or a request the spec does not allow
  ├── Unauthorized          401  missing or invalid EHR JWT
  ├── FhirServerNotAllowed  403  fhirServer is not on FHIR_ALLOWLIST; nothing was contacted
+ ├── Forbidden             403  feedback about a card shown to another issuer or service; nothing stored
  ├── UnknownService        404  no service with that id
  ├── PayloadTooLarge       413  body above the configured limit
  ├── UnsupportedMediaType  415  body is not JSON
@@ -50,6 +51,13 @@ class FhirServerNotAllowed(CdsError):
 
     status = 403
     error = "fhir_server_not_allowed"
+
+
+class Forbidden(CdsError):
+    """Raised when feedback names a card that was shown to another issuer or through another service."""
+
+    status = 403
+    error = "forbidden"
 
 
 class UnknownService(CdsError):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, g, has_request_context, request
 
 from plugin.auth.jwks import JwksCache, JwksError, check_jwks_url
 from plugin.auth.replay import DatabaseReplayStore, RedisReplayStore, ReplayStore, ReplayStoreUnavailable
@@ -19,12 +19,17 @@ from plugin.auth.verify import TokenRefused, TokenVerifier
 from plugin.errors import ServiceUnavailable, Unauthorized
 from plugin.settings import ENV_PREFIX, Settings, SettingsError
 
-__all__ = ["init_app", "make_replay_store", "TokenVerifier"]
+__all__ = ["caller_issuer", "init_app", "make_replay_store", "TokenVerifier"]
 
 log = logging.getLogger("naltrexone_cds.auth")
 EXTENSION = "naltrexone_cds.auth"
 PROTECTED_PREFIX = "/cds-services"
 DISCOVERY_PATH = "/cds-services"
+
+
+def caller_issuer() -> str:
+    """``iss`` of the verified token of the current request; "" without one (AUTH=none, no request)."""
+    return str(g.get("cds_issuer", "")) if has_request_context() else ""
 
 
 def _check_settings(settings: Settings) -> None:
@@ -87,7 +92,9 @@ def _require_token() -> None:
         return
     verifier: TokenVerifier = current_app.extensions[EXTENSION]
     try:
-        verifier.verify(request.headers.get("Authorization"), audience=settings.public_url.rstrip("/") + path)
+        claims = verifier.verify(
+            request.headers.get("Authorization"), audience=settings.public_url.rstrip("/") + path
+        )
     except TokenRefused as exc:
         # The issuer is the caller's claim; truncated so a hostile value cannot flood the log.
         cause = f" ({exc.__cause__})" if isinstance(exc.__cause__, JwksError) else ""
@@ -96,3 +103,4 @@ def _require_token() -> None:
     except ReplayStoreUnavailable as exc:
         log.error("JWT replay cache unavailable: %s", exc)
         raise ServiceUnavailable("cannot check the token for replay; try again") from None
+    g.cds_issuer = claims["iss"]  # whom cards are returned to, and whose feedback may describe them

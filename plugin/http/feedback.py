@@ -8,6 +8,12 @@ being down is a 503 with nothing stored; a 200 is sent only after the commit.
 Idempotency: the natural key of a report is (card uuid, outcome, outcomeTimestamp as an instant).  An
 EHR retrying a call, or repeating an item, changes nothing; the same card reported later with another
 outcome or time is a new report (the analytics count each card's latest one).
+
+Forgery: feedback counts only from whoever received the card.  A card we logged for another token
+issuer, or returned by another service, makes the whole call a 403 with nothing stored; an
+``outcomeTimestamp`` in the future (beyond the clock skew) is a 400, so no report can pin an outcome
+forever.  Cards we never logged are stored apart (``card_known`` false) and never enter per-rule
+figures.  The reply counts only the caller's own reports: it says nothing about other callers' cards.
 """
 
 from __future__ import annotations
@@ -15,21 +21,23 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Flask, Response, current_app
 
-from plugin.errors import BadHookRequest, ServiceUnavailable
+from plugin.auth import caller_issuer
+from plugin.errors import BadHookRequest, Forbidden, ServiceUnavailable
 from plugin.http.api import bp, json_response, read_json_body
 from plugin.http.services import get_service
 from plugin.ops.metrics import observe_feedback
-from plugin.storage.store import FeedbackRow, StorageUnavailable, Store, get_store, set_store
+from plugin.storage.store import CardNotYours, FeedbackRow, StorageUnavailable, Store, get_store, set_store
 
 log = logging.getLogger("naltrexone_cds.feedback")
 
 OUTCOMES = ("accepted", "overridden")
-MAX_ITEMS = 1000  # one call is one transaction; keep it bounded
+MAX_ITEMS = 100  # one call is one transaction (an EHR reports the few cards of one hook call); bounded
+CLOCK_SKEW = timedelta(minutes=5)  # an outcomeTimestamp later than now + this is refused
 MAX_CARD_UUID = 64  # card_log/feedback column width; our uuids are 36
 MAX_CODE, MAX_SYSTEM, MAX_DISPLAY = 255, 512, 512
 
@@ -103,7 +111,7 @@ def _accepted_suggestions(index: int, raw: Any) -> tuple[str, ...]:
     return tuple(ids)
 
 
-def parse_item(index: int, item: Any) -> FeedbackRow:
+def parse_item(index: int, item: Any, now: datetime | None = None) -> FeedbackRow:
     """One feedback item -> FeedbackRow, or a 400 naming the field.  The comment text is dropped."""
     if not isinstance(item, Mapping):
         raise _bad(index, "", "must be an object")
@@ -119,6 +127,8 @@ def parse_item(index: int, item: Any) -> FeedbackRow:
     timestamp = parse_timestamp(item.get("outcomeTimestamp"))
     if timestamp is None:
         raise _bad(index, "outcomeTimestamp", "is required as an RFC 3339 date-time")
+    if timestamp > (now or datetime.now(UTC)) + CLOCK_SKEW:
+        raise _bad(index, "outcomeTimestamp", "is in the future")
     accepted: tuple[str, ...] = ()
     system = code = display = None
     has_comment = False
@@ -129,24 +139,31 @@ def parse_item(index: int, item: Any) -> FeedbackRow:
     return FeedbackRow(card.strip(), outcome, timestamp, accepted, system, code, display, has_comment)
 
 
-def parse_feedback(body: Any) -> list[FeedbackRow]:
+def parse_feedback(body: Any, now: datetime) -> list[FeedbackRow]:
     """The whole body -> rows; all-or-nothing, so a 400 leaves nothing stored."""
     if not isinstance(body, Mapping) or not isinstance(body.get("feedback"), list):
         raise BadHookRequest("feedback body must be an object with a 'feedback' array", field="feedback")
     items = body["feedback"]
     if len(items) > MAX_ITEMS:
         raise BadHookRequest(f"at most {MAX_ITEMS} feedback items per call", field="feedback")
-    return [parse_item(index, item) for index, item in enumerate(items)]
+    return [parse_item(index, item, now) for index, item in enumerate(items)]
 
 
 @bp.post("/cds-services/<service_id>/feedback")
 def post_feedback(service_id: str) -> Response:
     service = get_service(service_id)
-    rows = parse_feedback(read_json_body())
+    now = datetime.now(UTC)
+    rows = parse_feedback(read_json_body(), now)
+    issuer = caller_issuer()
     try:
-        result = get_store(current_app).store_feedback(service.id, rows, datetime.now(UTC))
+        result = get_store(current_app).store_feedback(service.id, issuer, rows, now)
     except StorageUnavailable:
         raise ServiceUnavailable("feedback database unavailable; nothing was stored, please retry") from None
+    except CardNotYours:
+        log.warning("feedback refused: card of another issuer or service", extra={"iss": issuer[:200]})
+        raise Forbidden(
+            "feedback may describe only cards this service returned to you; nothing was stored"
+        ) from None
     for row, rule_id in result.stored:
         observe_feedback(rule_id, row.outcome)
     unknown = sum(1 for _, rule_id in result.stored if rule_id is None)
@@ -158,9 +175,8 @@ def post_feedback(service_id: str) -> Response:
         result.duplicates,
         unknown,
     )
-    return json_response(
-        {"stored": len(result.stored), "duplicates": result.duplicates, "unknownCards": unknown}
-    )
+    # No unknown-card count: whether a uuid is known is none of the caller's business.
+    return json_response({"stored": len(result.stored), "duplicates": result.duplicates})
 
 
 def init_app(app: Flask) -> None:

@@ -90,7 +90,7 @@ def observe_fhir_query(key: str, status: int | str, seconds: float) -> None:
 
 def observe_feedback(rule: str | None, outcome: str) -> None:
     """One stored feedback item; ``rule`` None when the card is not in our log."""
-    FEEDBACK.labels(rule or "unknown", outcome).inc()
+    FEEDBACK.labels(rule or "(unknown card)", outcome).inc()
 
 
 def observe_card_log_dropped(rows: int) -> None:

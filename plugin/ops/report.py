@@ -8,7 +8,12 @@ Figures per rule (the card's ``source.topic.code``):
                     overridden.  Cards without feedback are not counted as either (EHRs often send none).
     feedback rate   (accepted + overridden) / shown, so a low answer rate is visible next to the rate.
 Each card counts once, by its latest report (an EHR may report a card more than once).  Feedback for a
-card uuid we never logged is reported under the rule "(unknown card)".
+card uuid we had not logged when it arrived is kept apart: never in a rule's figures (anyone can make
+up a uuid), only counted on its own (``unknown_card_reports``).  So is feedback whose issuer is not the
+one the card was returned to (the endpoint refuses it; older rows are filtered here too).
+
+CSV cells that a spreadsheet would run as a formula (starting with = + - @, tab or carriage return)
+are prefixed with a single quote (OWASP "CSV injection"): override reasons are the caller's text.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from plugin.storage.models import card_log, feedback
 
 UNKNOWN_CARD = "(unknown card)"
 TOP_N = 5
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass
@@ -91,7 +97,8 @@ def compute(conn: Connection, since: datetime | None = None) -> list[RuleFigures
         feedback.c.accepted_suggestions,
         feedback.c.override_code,
         feedback.c.override_display,
-    )
+        feedback.c.issuer,
+    ).where(feedback.c.card_known.is_(True))
     if since is not None:
         feedback_query = feedback_query.where(feedback.c.outcome_timestamp >= since)
     latest: dict[str, Any] = {}
@@ -100,20 +107,23 @@ def compute(conn: Connection, since: datetime | None = None) -> list[RuleFigures
         if kept is None or (row.outcome_timestamp, row.id) > (kept.outcome_timestamp, kept.id):
             latest[row.card_uuid] = row
 
-    cards: dict[str, tuple[str, dict[str, str]]] = {}
+    cards: dict[str, tuple[str, dict[str, str], str]] = {}
     uuids = sorted(latest)
     for start in range(0, len(uuids), 500):
-        query = select(card_log.c.card_uuid, card_log.c.rule_id, card_log.c.suggestions).where(
-            card_log.c.card_uuid.in_(uuids[start : start + 500])
-        )
-        for card_uuid, rule_id, suggestions in conn.execute(query):
+        query = select(
+            card_log.c.card_uuid, card_log.c.rule_id, card_log.c.suggestions, card_log.c.issuer
+        ).where(card_log.c.card_uuid.in_(uuids[start : start + 500]))
+        for card_uuid, rule_id, suggestions, issuer in conn.execute(query):
             labels = {s["uuid"]: s.get("label") or s["uuid"] for s in suggestions if s.get("uuid")}
-            cards.setdefault(card_uuid, (rule_id, labels))
+            cards.setdefault(card_uuid, (rule_id, labels, issuer))
 
     reasons: dict[str, Counter[str]] = {}
     accepted: dict[str, Counter[str]] = {}
     for card_uuid, row in latest.items():
-        rule_id, labels = cards.get(card_uuid, (UNKNOWN_CARD, {}))
+        card = cards.get(card_uuid)
+        if card is None or card[2] != row.issuer:  # not the card's recipient: never a rule's figure
+            continue
+        rule_id, labels, _ = card
         figures = rule(rule_id)
         if row.outcome == "accepted":
             figures.accepted += 1
@@ -128,8 +138,16 @@ def compute(conn: Connection, since: datetime | None = None) -> list[RuleFigures
     return sorted(rules.values(), key=lambda f: _rule_sort_key(f.rule_id))
 
 
-def percent(value: float | None) -> str:
-    return "-" if value is None else f"{value * 100:.1f}%"
+def unknown_card_reports(conn: Connection, since: datetime | None = None) -> int:
+    """Feedback reports (at or after ``since``) for cards we had not logged when they arrived."""
+    query = select(func.count()).select_from(feedback).where(feedback.c.card_known.is_(False))
+    if since is not None:
+        query = query.where(feedback.c.outcome_timestamp >= since)
+    return int(conn.execute(query).scalar_one())
+
+
+def percent(value: float | None, none: str = "-") -> str:
+    return none if value is None else f"{value * 100:.1f}%"
 
 
 def _counted(items: list[tuple[str, int]]) -> str:
@@ -161,27 +179,40 @@ def _cells(figures: RuleFigures) -> list[str]:
     ]
 
 
-def render_table(rows: list[RuleFigures]) -> str:
+def render_table(rows: list[RuleFigures], unknown_reports: int = 0) -> str:
     table = [list(COLUMNS)] + [_cells(figures) for figures in rows]
     widths = [max(len(line[i]) for line in table) for i in range(len(COLUMNS))]
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)) for line in table]
     lines.insert(1, "  ".join("-" * width for width in widths))
+    if unknown_reports:
+        lines.append(f"\nfeedback for cards not in our log (in no rule's figures): {unknown_reports}")
     return "\n".join(line.rstrip() for line in lines) + "\n"
+
+
+def csv_safe(cell: str) -> str:
+    """``cell`` with a leading quote when a spreadsheet would read it as a formula (OWASP)."""
+    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
 
 
 def render_csv(rows: list[RuleFigures]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([c.replace(" ", "_") for c in COLUMNS])
-    writer.writerows(_cells(figures) for figures in rows)
+    for figures in rows:
+        cells = _cells(figures)
+        cells[4:6] = [percent(figures.override_rate, ""), percent(figures.feedback_rate, "")]
+        writer.writerow([csv_safe(cell) for cell in cells])
     return out.getvalue()
 
 
-def render_json(rows: list[RuleFigures], since: datetime | None, generated: datetime) -> str:
+def render_json(
+    rows: list[RuleFigures], since: datetime | None, generated: datetime, unknown_reports: int = 0
+) -> str:
     body = {
         "generated": generated.isoformat(),
         "since": since.isoformat() if since else None,
         "rules": [f.as_dict() for f in rows],
+        "unknown_card_reports": unknown_reports,
     }
     return orjson.dumps(body, option=orjson.OPT_INDENT_2).decode() + "\n"
 
@@ -201,6 +232,7 @@ def feedback_report_command(since: datetime | None, fmt: str) -> None:
     try:
         with get_engine(load_settings()).connect() as conn:
             rows = compute(conn, start)
+            unknown = unknown_card_reports(conn, start)
     except (SQLAlchemyError, OSError) as exc:
         raise click.ClickException(
             f"cannot read the feedback database ({type(exc).__name__}); is it migrated? "
@@ -208,10 +240,10 @@ def feedback_report_command(since: datetime | None, fmt: str) -> None:
         ) from None
     generated = datetime.now(UTC)
     if fmt == "json":
-        click.echo(render_json(rows, start, generated), nl=False)
+        click.echo(render_json(rows, start, generated, unknown), nl=False)
     elif fmt == "csv":
         click.echo(render_csv(rows), nl=False)
     elif fmt == "html":
         click.echo(render_html(rows, start, generated), nl=False)
     else:
-        click.echo(render_table(rows), nl=False)
+        click.echo(render_table(rows, unknown), nl=False)

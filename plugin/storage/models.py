@@ -7,7 +7,7 @@ that a comment was given.
 
 Tables:
     card_log   every card the service returned (one row per card per response)
-    feedback   what the clinician did with a card; natural key (card_uuid, outcome, outcome_timestamp)
+    feedback   what the clinician did with a card; natural key (issuer, card_uuid, outcome, outcome_timestamp)
     jti_seen   JWT ids already accepted, for replay protection (used by plugin.auth)
 """
 
@@ -77,6 +77,9 @@ card_log = Table(
     Column("suggestions", JSON, nullable=False),
     Column("hook_instance", String(64), nullable=False),
     Column("shown_at", UtcDateTime(), nullable=False),
+    # ``iss`` of the EHR token the card was returned to ("" in AUTH=none mode and before revision 0002):
+    # feedback about the card is accepted from that issuer only.
+    Column("issuer", String(512), nullable=False, server_default=""),
     Index("ix_card_log_card_uuid", "card_uuid"),
     Index("ix_card_log_shown_at", "shown_at"),
 )
@@ -97,8 +100,10 @@ feedback = Table(
     # False when the card uuid was not in card_log at receipt (another service, a lost log row...).
     Column("card_known", Boolean, nullable=False),
     Column("received_at", UtcDateTime(), nullable=False),
-    # Idempotency: a retried or re-sent report of the same outcome at the same instant is one row.
-    UniqueConstraint("card_uuid", "outcome", "outcome_timestamp", name="uq_feedback_natural_key"),
+    Column("issuer", String(512), nullable=False, server_default=""),  # of the caller, as in card_log
+    # Idempotency: a retried or re-sent report of the same outcome at the same instant is one row.  Per
+    # issuer, so one caller's reports (of an unknown card, say) never collide with another's.
+    UniqueConstraint("issuer", "card_uuid", "outcome", "outcome_timestamp", name="uq_feedback_natural_key"),
     Index("ix_feedback_outcome_timestamp", "outcome_timestamp"),
 )
 

@@ -1,8 +1,9 @@
 """Card log: every card the service returns, for per-rule analytics.
 
 Stored per card: card uuid, service id, hook, rule id (``source.topic.code``), indicator, the
-suggestions' uuids and labels, hookInstance and the time.  No patient identifiers: hookInstance is a
-random UUID per call, and nothing from the patient record is kept.
+suggestions' uuids and labels, hookInstance, the time, and the issuer of the EHR token it was
+returned to (feedback about the card is accepted from that issuer and service only).  No patient
+identifiers: hookInstance is a random UUID per call, and nothing from the patient record is kept.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 from flask import current_app
 
+from plugin.auth import caller_issuer
 from plugin.clinical.hook_request import HookRequest
 from plugin.http.services import Service
 from plugin.storage.store import STORE_KEY, StorageUnavailable, Store
@@ -32,7 +34,7 @@ def _mapping(value: Any) -> Mapping[str, Any]:
 
 
 def card_row(
-    service: Service, hook_request: HookRequest, card: Mapping[str, Any], now: datetime
+    service: Service, hook_request: HookRequest, card: Mapping[str, Any], now: datetime, issuer: str = ""
 ) -> dict[str, Any]:
     """The card-log row of one returned card (only our own wording and ids)."""
     source = _mapping(card.get("source"))
@@ -51,6 +53,7 @@ def card_row(
         ],
         "hook_instance": _text(hook_request.hook_instance, 64),
         "shown_at": now,
+        "issuer": issuer[:512],
     }
 
 
@@ -64,8 +67,9 @@ def record_cards(service: Service, hook_request: HookRequest, cards: Sequence[An
     if not cards or store is None or not store.available():
         return
     now = datetime.now(UTC)
+    issuer = caller_issuer()
     rows = [
-        card_row(service, hook_request, card, now)
+        card_row(service, hook_request, card, now, issuer)
         for card in cards
         if isinstance(card, Mapping) and isinstance(card.get("uuid"), str) and card["uuid"]
     ]

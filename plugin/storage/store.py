@@ -42,6 +42,10 @@ class StorageUnavailable(Exception):
     """Raised when the database cannot be reached or migrated; nothing was written."""
 
 
+class CardNotYours(Exception):
+    """Raised when feedback names a card logged for another issuer or service; nothing was written."""
+
+
 @dataclass(frozen=True)
 class FeedbackRow:
     """One validated feedback item, ready to store (no free text, no patient data)."""
@@ -65,7 +69,7 @@ class FeedbackResult:
     """What one feedback call changed; the seam where per-rule/outcome counters will be incremented."""
 
     stored: tuple[tuple[FeedbackRow, str | None], ...]  # (row, rule id or None for an unknown card)
-    duplicates: int
+    duplicates: int  # items this issuer had already reported (others' reports are never counted)
 
 
 class Store:
@@ -140,8 +144,13 @@ class Store:
             self.failed(exc)
             raise StorageUnavailable(type(exc).__name__) from exc
 
-    def store_feedback(self, service_id: str, rows: Sequence[FeedbackRow], now: datetime) -> FeedbackResult:
-        """Store feedback all-or-nothing in one durable transaction; natural-key repeats are skipped."""
+    def store_feedback(
+        self, service_id: str, issuer: str, rows: Sequence[FeedbackRow], now: datetime
+    ) -> FeedbackResult:
+        """Store feedback all-or-nothing in one durable transaction; natural-key repeats are skipped.
+
+        Raises CardNotYours, storing nothing, when a card was logged for another issuer or service.
+        """
         first_of_key: dict[tuple[str, str, datetime], FeedbackRow] = {}
         for row in rows:
             first_of_key.setdefault(row.natural_key, row)
@@ -150,10 +159,12 @@ class Store:
         engine = self.engine()
         try:
             with db.transaction(engine, durable=True) as conn:
-                rules, existing = _lookup(conn, sorted({row.card_uuid for row in unique}))
+                rules, existing = _lookup(conn, sorted({row.card_uuid for row in unique}), service_id, issuer)
                 new = [row for row in unique if row.natural_key not in existing]
                 if new:
-                    values = [_feedback_values(service_id, row, row.card_uuid in rules, now) for row in new]
+                    values = [
+                        _feedback_values(service_id, issuer, row, row.card_uuid in rules, now) for row in new
+                    ]
                     conn.execute(_insert_ignoring_duplicates(engine), values)
         except SQLAlchemyError as exc:
             self.failed(exc)
@@ -179,15 +190,25 @@ def _chunks(items: Sequence[str]) -> Iterable[Sequence[str]]:
         yield items[start : start + LOOKUP_CHUNK]
 
 
-def _lookup(conn: Connection, uuids: Sequence[str]) -> tuple[dict[str, str], set[tuple[str, str, datetime]]]:
-    """Rule id of each card uuid we logged, and the natural keys of feedback already stored for them."""
+def _lookup(
+    conn: Connection, uuids: Sequence[str], service_id: str, issuer: str
+) -> tuple[dict[str, str], set[tuple[str, str, datetime]]]:
+    """Rule id of each card uuid we logged, and the natural keys of this issuer's feedback for them.
+
+    Raises CardNotYours when one of the cards was returned to another issuer or by another service.
+    """
     rules: dict[str, str] = {}
     existing: set[tuple[str, str, datetime]] = set()
     for chunk in _chunks(uuids):
-        query = select(card_log.c.card_uuid, card_log.c.rule_id).where(card_log.c.card_uuid.in_(chunk))
-        rules.update((card_uuid, rule_id) for card_uuid, rule_id in conn.execute(query))
+        query = select(
+            card_log.c.card_uuid, card_log.c.rule_id, card_log.c.issuer, card_log.c.service_id
+        ).where(card_log.c.card_uuid.in_(chunk))
+        for card_uuid, rule_id, card_issuer, card_service in conn.execute(query):
+            if card_issuer != issuer or card_service != service_id:
+                raise CardNotYours()
+            rules[card_uuid] = rule_id
         stored = select(feedback.c.card_uuid, feedback.c.outcome, feedback.c.outcome_timestamp).where(
-            feedback.c.card_uuid.in_(chunk)
+            feedback.c.card_uuid.in_(chunk), feedback.c.issuer == issuer
         )
         existing.update((card_uuid, outcome, ts) for card_uuid, outcome, ts in conn.execute(stored))
     return rules, existing
@@ -203,10 +224,13 @@ def _insert_ignoring_duplicates(engine: Engine) -> Any:
     return feedback.insert()
 
 
-def _feedback_values(service_id: str, row: FeedbackRow, known: bool, now: datetime) -> dict[str, Any]:
+def _feedback_values(
+    service_id: str, issuer: str, row: FeedbackRow, known: bool, now: datetime
+) -> dict[str, Any]:
     return {
         "card_uuid": row.card_uuid,
         "service_id": service_id,
+        "issuer": issuer,
         "outcome": row.outcome,
         "outcome_timestamp": row.outcome_timestamp,
         "accepted_suggestions": list(row.accepted_suggestions),

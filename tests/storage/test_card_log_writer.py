@@ -146,7 +146,7 @@ def test_feedback_right_after_the_hook_call_finds_the_card(background_app: Flask
         assert list(conn.execute(select(card_log.c.card_uuid))) == []  # still queued
     item = {"card": card, "outcome": "overridden", "outcomeTimestamp": "2026-03-01T10:00:00Z"}
     stored = client.post("/cds-services/naltrexone-order-sign/feedback", json={"feedback": [item]})
-    assert stored.get_json() == {"stored": 1, "duplicates": 0, "unknownCards": 0}
+    assert stored.get_json() == {"stored": 1, "duplicates": 0}
     with get_engine(background_app.config["SETTINGS"]).connect() as conn:
         assert list(conn.execute(select(feedback.c.card_known)).scalars()) == [True]
 
@@ -176,7 +176,7 @@ def test_gunicorn_worker_writes_its_queue_on_sigterm(tmp_path: Path) -> None:
             try:
                 if requests.get(url + "/healthz", timeout=1).status_code == 200:
                     break
-            except requests.ConnectionError:
+            except requests.RequestException:  # refused, or slow to answer on a loaded machine
                 time.sleep(0.05)
         answered = set()
         for _ in range(5):

@@ -21,7 +21,7 @@ from tests.storage.support import concurrent_db_upgrades
 def test_upgrade_creates_the_schema_the_models_describe(sqlite_settings: Settings) -> None:
     db.upgrade(sqlite_settings)
     db.upgrade(sqlite_settings)  # already at head: nothing to do
-    assert db.current_revision(sqlite_settings) == db.head_revision() == db.SCHEMA_HEAD == "0001"
+    assert db.current_revision(sqlite_settings) == db.head_revision() == db.SCHEMA_HEAD == "0002"
     with db.get_engine(sqlite_settings).connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), metadata)
     assert diff == []
@@ -86,5 +86,5 @@ def test_concurrent_db_upgrade_commands(tmp_path: Path) -> None:
     results = concurrent_db_upgrades(4, NALTREXONE_CDS_STATE_DIR=str(tmp_path / "state"))
     outputs = [out for _, out in results]
     assert [rc for rc, _ in results] == [0, 0, 0, 0], outputs
-    assert all("database at revision 0001" in out for out in outputs)
-    assert db.current_revision(load_settings({"state_dir": str(tmp_path / "state")})) == "0001"
+    assert all("database at revision 0002" in out for out in outputs)
+    assert db.current_revision(load_settings({"state_dir": str(tmp_path / "state")})) == "0002"
