@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from valuesets import clinical, conditions, medications, opioids
+from valuesets import clinical, conditions, medications, opioids, urine_analytes
 
 # In output order; each takes the reference folder and returns its ValueSet dicts.
 BUILDERS: list[Callable[[Path], list[dict]]] = [
@@ -47,6 +47,16 @@ def main() -> None:
     for vs in build(ref):
         (out / f"{vs['id']}.json").write_text(json.dumps(vs, indent=1, ensure_ascii=False) + "\n")
         print(f"{vs['id']}: {vs['expansion']['total']} codes")
+    tests = next(vs for vs in build(ref) if vs["id"] == "opioid-urine-drug-screening")
+    contains = [(c["system"], c["code"], c.get("display", "")) for c in tests["expansion"]["contains"]]
+    for folder, resource in (
+        ("conceptmaps", urine_analytes.conceptmap(contains)),
+        ("codesystems", urine_analytes.codesystem()),
+    ):
+        (Path("fhir_profiles") / folder).mkdir(parents=True, exist_ok=True)
+        path = Path("fhir_profiles") / folder / f"{resource['id']}.json"
+        path.write_text(json.dumps(resource, indent=1, ensure_ascii=False) + "\n")
+        print(f"{folder}/{resource['id']}")
 
 
 if __name__ == "__main__":

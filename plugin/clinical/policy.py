@@ -36,6 +36,21 @@ class Policy:
     default_supply_days: int = 30
     # R4 - positive opioid urine screen counts when effective within this many days.
     urine_screen_lookback_days: int = 14
+    # R4 - a quantitative urine result with no reference range is positive at or above the cutoff of
+    # the analyte its test names (ng/mL; a test naming several uses the highest).  Policy defaults from
+    # common clinical immunoassay and federal workplace cutoffs (docs/urine-drug-screens.md); the
+    # lab's own cutoff (referenceRange.high) always wins.
+    urine_cutoff_morphine_ng_ml: float = 300.0
+    urine_cutoff_codeine_ng_ml: float = 300.0
+    urine_cutoff_heroin_ng_ml: float = 10.0
+    urine_cutoff_hydrocodone_ng_ml: float = 100.0
+    urine_cutoff_hydromorphone_ng_ml: float = 100.0
+    urine_cutoff_oxycodone_ng_ml: float = 100.0
+    urine_cutoff_oxymorphone_ng_ml: float = 100.0
+    urine_cutoff_fentanyl_ng_ml: float = 1.0
+    urine_cutoff_methadone_ng_ml: float = 100.0
+    urine_cutoff_buprenorphine_ng_ml: float = 5.0
+    urine_cutoff_tramadol_ng_ml: float = 100.0
     # R5 - failed naloxone challenge counts within this many days (repeat after >= 24 h [L3]).
     naloxone_challenge_lookback_days: int = 7
     # R6 - current dependence/withdrawal Condition recorded within this many days.

@@ -26,6 +26,12 @@ POSITIVE: list[Concept] = [
     (V3_INTERP, "POS", "Positive"),
     (V3_INTERP, "DET", "Detected"),
     (V3_INTERP, "A", "Abnormal"),
+    (V3_INTERP, "H", "High"),
+    (V3_INTERP, "HH", "Critical high"),
+    (LOINC, "LA6576-8", "Positive"),
+    (LOINC, "LA11882-0", "Detected"),
+    (LOINC, "LA9633-4", "Present"),
+    (SCT, "52101004", "Present"),
 ]
 NEGATIVE: list[Concept] = [
     (SCT, "260385009", "Negative"),
@@ -33,6 +39,10 @@ NEGATIVE: list[Concept] = [
     (V3_INTERP, "NEG", "Negative"),
     (V3_INTERP, "ND", "Not detected"),
     (V3_INTERP, "N", "Normal"),
+    (LOINC, "LA6577-6", "Negative"),
+    (LOINC, "LA11883-8", "Not detected"),
+    (LOINC, "LA9634-2", "Absent"),
+    (SCT, "2667000", "Absent"),
 ]
 
 DETOX_VISIT = "vsac-via-canvas-plugins/2.16.840.1.113883.3.464.1003.101.12.1059_DetoxificationVisit.json"
@@ -85,13 +95,15 @@ def result_codes(ref: Path) -> list[dict]:
         valueset(
             "urine-drug-screen-positive",
             "Positive/detected result codes",
-            "SNOMED 10828004/260373001 and v3 ObservationInterpretation POS/DET/A (clinical_rules.md 4).",
+            "SNOMED 10828004/260373001/52101004, LOINC answers LA6576-8/LA11882-0/LA9633-4 and v3 "
+            "ObservationInterpretation POS/DET/A/H/HH (above the cutoff) (clinical_rules.md 4; R4).",
             POSITIVE,
         ),
         valueset(
             "urine-drug-screen-negative",
             "Negative/not-detected result codes",
-            "SNOMED 260385009/260415000 and v3 ObservationInterpretation NEG/ND/N (clinical_rules.md 4).",
+            "SNOMED 260385009/260415000/2667000, LOINC answers LA6577-6/LA11883-8/LA9634-2 and v3 "
+            "ObservationInterpretation NEG/ND/N (clinical_rules.md 4; R4).",
             NEGATIVE,
         ),
     ]

@@ -1,0 +1,179 @@
+"""Urine drug tests analyte by analyte: result words, cutoffs, and which positive a negative cancels."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from plugin.clinical.facts.model import Evidence
+from plugin.clinical.facts.urine_screens import (
+    UrineTest,
+    assay_of,
+    load_assays,
+    policy_cutoff,
+    quantity_result,
+    standing_positives,
+    text_result,
+)
+from plugin.clinical.policy import Policy
+
+NOW = date(2026, 11, 25)
+ASSAYS = load_assays()
+LOINC = "http://loinc.org"
+
+# (text, result, reason)
+TEXTS = [
+    ("POS", "positive", "CDC test requests write POS"),
+    ("Positive", "positive", "plain positive"),
+    ("POSITIVE - confirmation to follow", "positive", "positive with a note"),
+    ("Presumptive positive", "positive", "an unconfirmed screen is still positive"),
+    ("Detected", "positive", "mass-spectrometry wording"),
+    ("present", "positive", "presence tests"),
+    ("true", "positive", "MDI toxicology results write true for present"),
+    ("Possible opiate presence - send for confirmation", "unknown", "'possible' is not positive"),
+    ("Positive? possible cross-reactivity", "unknown", "a hedged result is not a result"),
+    ("Inconclusive", "unknown", "no result"),
+    ("NEG", "negative", "CDC test requests write NEG"),
+    ("Negative (cutoff 300 ng/mL)", "negative", "the cutoff in the text is not a value"),
+    ("Not detected", "negative", "'detected' inside 'not detected' is negative"),
+    ("None detected", "negative", "negative wording"),
+    ("false", "negative", "MDI-style boolean text"),
+    ("", "unknown", "nothing written"),
+]
+
+
+@pytest.mark.parametrize(("text", "result", "reason"), TEXTS, ids=[t[0] or "empty" for t in TEXTS])
+def test_text_result(text: str, result: str, reason: str) -> None:
+    assert text_result(text) == result, reason
+
+
+# (value, cutoff, result, reason)
+QUANTITIES = [
+    (850.0, 300.0, "positive", "above the cutoff"),
+    (300.0, 300.0, "positive", "at the cutoff counts"),
+    (20.0, 100.0, "negative", "below the cutoff is negative by the lab's own definition"),
+    (20.0, None, "unknown", "no cutoff known: no judgement from the number alone"),
+]
+
+
+@pytest.mark.parametrize(("value", "cutoff", "result", "reason"), QUANTITIES)
+def test_quantity_result(value: float, cutoff: float | None, result: str, reason: str) -> None:
+    assert quantity_result(value, cutoff) == result, reason
+
+
+# (LOINC code, reliably detects ⊇, partly detects ⊇, confirmation, reason)
+ASSAY_ROWS = [
+    (
+        "19295-5",
+        {"morphine", "codeine", "heroin"},
+        {"hydrocodone", "oxycodone"},
+        False,
+        "opiates immunoassay: morphine/codeine/heroin; hydrocodone, oxycodone only partly",
+    ),
+    (
+        "18390-5",
+        {"morphine", "codeine", "oxycodone", "hydrocodone"},
+        set(),
+        True,
+        "opiates confirmation panel",
+    ),
+    ("59673-4", {"fentanyl"}, set(), False, "fentanyl screen"),
+    ("43199-9", {"fentanyl"}, set(), False, "norfentanyl is fentanyl use"),
+    ("93495-0", {"methadone"}, set(), False, "EDDP is the methadone metabolite"),
+    ("19643-6", {"oxycodone"}, set(), True, "oxycodone confirmation"),
+]
+
+
+@pytest.mark.parametrize(("code", "reliable", "partly", "confirmation", "reason"), ASSAY_ROWS)
+def test_what_each_test_detects(
+    code: str, reliable: set, partly: set, confirmation: bool, reason: str
+) -> None:
+    assay = assay_of([("urn:oid:1.2.3", "local"), (LOINC, code)], ASSAYS)
+    assert assay is not None, reason
+    assert reliable <= assay.detects and partly <= assay.partly, reason
+    assert assay.confirmation is confirmation, reason
+
+
+def test_opiates_immunoassay_does_not_detect_the_synthetics() -> None:
+    opiates = assay_of([(LOINC, "19295-5")], ASSAYS)
+    assert opiates is not None
+    assert not opiates.could_detect & {"fentanyl", "methadone", "buprenorphine", "tramadol"}
+
+
+def _test(code: str, days_ago: int, result: str) -> UrineTest:
+    assay = assay_of([(LOINC, code)], ASSAYS)
+    assert assay is not None
+    return UrineTest(
+        Evidence("Observation", f"{code}-{days_ago}", NOW - timedelta(days=days_ago), code), assay, result
+    )  # type: ignore[arg-type]
+
+
+OPIATES, FENTANYL, EDDP, MORPHINE, OXY_CONFIRM, OPIATES_CONFIRM = (
+    "19295-5",
+    "59673-4",
+    "93495-0",
+    "19597-4",
+    "19643-6",
+    "18390-5",
+)
+# (tests as (code, days ago, result), positives that stand, reason)
+CANCEL_ROWS = [
+    (
+        [(FENTANYL, 4, "positive"), (OPIATES, 2, "negative")],
+        [FENTANYL],
+        "an opiates immunoassay cannot detect fentanyl: its later negative does not cancel",
+    ),
+    ([(EDDP, 5, "positive"), (OPIATES, 1, "negative")], [EDDP], "nor methadone"),
+    ([(MORPHINE, 10, "positive"), (OPIATES, 2, "negative")], [], "it does detect morphine"),
+    ([(OPIATES, 6, "positive"), (OPIATES, 2, "negative")], [], "the same test, later and negative"),
+    (
+        [(OXY_CONFIRM, 6, "positive"), (OPIATES, 2, "negative")],
+        [OXY_CONFIRM],
+        "oxycodone is detected only variably by the opiates immunoassay",
+    ),
+    (
+        [(OPIATES, 5, "positive"), (OPIATES_CONFIRM, 5, "negative")],
+        [],
+        "a same-day confirmation outranks the screen",
+    ),
+    (
+        [(OPIATES_CONFIRM, 5, "positive"), (OPIATES, 5, "negative")],
+        [OPIATES_CONFIRM],
+        "a same-day screen never outranks a confirmation",
+    ),
+    ([(OPIATES, 2, "negative"), (FENTANYL, 2, "positive")], [FENTANYL], "one panel: each analyte on its own"),
+    ([(OPIATES, 20, "positive")], [], "outside the 14-day look-back"),
+    ([(OPIATES, 3, "positive"), (OPIATES, 5, "negative")], [OPIATES], "an earlier negative cancels nothing"),
+]
+
+
+@pytest.mark.parametrize(("rows", "standing", "reason"), CANCEL_ROWS, ids=[r[2][:40] for r in CANCEL_ROWS])
+def test_which_positives_stand(rows: list, standing: list[str], reason: str) -> None:
+    tests = [_test(*row) for row in rows]
+    found = standing_positives(tests, NOW, 14)
+    assert sorted(t.evidence.what for t in found) == sorted(standing), reason
+
+
+def test_another_opioid_is_only_cancelled_by_the_same_test() -> None:
+    meperidine = _test("19532-1", 4, "positive")
+    nalbuphine = _test("19605-5", 2, "negative")
+    again = _test("19532-1", 1, "negative")
+    assert [t.evidence.what for t in standing_positives([meperidine, nalbuphine], NOW, 14)] == ["19532-1"]
+    assert standing_positives([meperidine, nalbuphine, again], NOW, 14) == []
+
+
+# (LOINC code, policy cutoff ng/mL, reason)
+CUTOFF_ROWS = [
+    ("19295-5", 300.0, "opiates immunoassay: morphine/codeine 300, not heroin's 10 (the highest named)"),
+    ("19321-9", 10.0, "6-MAM tests use the heroin cutoff"),
+    ("3637-6", 1.0, "fentanyl"),
+    ("11246-6", 100.0, "oxycodone"),
+]
+
+
+@pytest.mark.parametrize(("code", "cutoff", "reason"), CUTOFF_ROWS)
+def test_policy_cutoff(code: str, cutoff: float, reason: str) -> None:
+    assay = assay_of([(LOINC, code)], ASSAYS)
+    assert assay is not None
+    assert policy_cutoff(assay, Policy()) == cutoff, reason
