@@ -28,6 +28,7 @@ BUILDERS: list[Callable[[Path], list[dict]]] = [
     conditions.alcohol,
     conditions.liver_injury,
     clinical.detoxification,
+    clinical.withdrawal_medicines,
     medications.rescue_products,
     clinical.surgery,
     medications.suggested_orders,

@@ -109,6 +109,32 @@ def result_codes(ref: Path) -> list[dict]:
     ]
 
 
+ATC = "http://www.whocc.no/atc"
+
+
+def withdrawal_medicines(ref: Path) -> list[dict]:
+    """Medicines that mean opioid withdrawal is being managed (R6 detox in progress)."""
+    return [
+        valueset(
+            "opioid-withdrawal-management",
+            "Opioid withdrawal management medicines",
+            "ATC N07BC04 lofexidine (drugs used in opioid dependence, not an opioid; codes.md 2): used only "
+            "to manage opioid withdrawal. Recognised by name (lofexidine, Lucemyra) in any coding display "
+            "or text (R6).",
+            [(ATC, "N07BC04", "lofexidine")],
+            {"N07BC04": ["lofexidine", "lucemyra"]},
+        ),
+        valueset(
+            "clonidine",
+            "Clonidine",
+            "ATC C02AC01 clonidine, recognised by name (clonidine, Catapres, Kapvay): withdrawal management "
+            "only when the order's reason is opioid dependence or withdrawal (R6).",
+            [(ATC, "C02AC01", "clonidine")],
+            {"C02AC01": ["clonidine", "catapres", "kapvay"]},
+        ),
+    ]
+
+
 def detoxification(ref: Path) -> list[dict]:
     detox = [c for c in read(ref, DETOX_VISIT) if c[1] not in ALCOHOL_ONLY_DETOX]
     detox += [c for c in read(ref, DEPENDENCE_TREATMENT) if c[1] == DRUG_DETOX]

@@ -98,6 +98,14 @@ def opioid_use(ref: Path) -> list[dict]:
             history,
         ),
         valueset(
+            "opioid-withdrawal-condition",
+            "Opioid withdrawal",
+            SRC + "the withdrawal concepts of opioid-dependence-current (F11.x3, SNOMED withdrawal "
+            "syndromes): coded after a completed detox they mean new use, not the induction visit's "
+            "re-coding (R6).",
+            [c for c in dependence if "withdrawal" in c[2].lower()],
+        ),
+        valueset(
             "naloxone-challenge-failed",
             "Failed naloxone challenge",
             SRC + "SNOMED 1264554000 from CDC conditions-documenting-substance-misuse (R5).",

@@ -95,7 +95,7 @@ WORDING: dict[str, Wording] = {
     ),
     "R6": Wording(
         "Opioid dependence without completed detox",
-        "Active opioid dependence/withdrawal without a completed detox on record",
+        "{what} - do not start naltrexone",
         "Document detox completion and the date of last opioid use, order a urine drug screen and a "
         "naloxone challenge - or consider buprenorphine or methadone instead.",
         TIP63,
@@ -263,8 +263,6 @@ def detail_for(finding: Finding, wording: Wording, facts: Facts) -> str:
         parts.append(
             f"Label minimum (7 opioid-free days) is reached on {finding.data['label_minimum'].isoformat()}."
         )
-    if finding.data.get("detox_too_recent"):
-        parts.append("A detox on record ended too recently or before the diagnosis to count as completed.")
     if finding.rule in ("R1", "R2", "R3", "R4", "R5", "R6"):
         parts.append(WITHDRAWAL_WARNING)
     parts += more_details(finding, facts)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from plugin.clinical.facts.model import Facts
+from plugin.clinical.facts.model import Evidence, Facts
 from plugin.clinical.rules.finding import Finding
 
 DUPLICATE_PHRASES = {
@@ -34,6 +34,23 @@ ORAL_NOT_REQUIRED = (
 )
 
 
+DETOX_SUMMARY = {
+    True: "Opioid detox not complete (withdrawal management in progress)",
+    False: "Active opioid dependence/withdrawal without a completed detox",
+}
+DETOX_IN_PROGRESS = (
+    "A detox is still in progress (see the record above): the patient is still physically dependent. "
+    "Start naltrexone only after withdrawal management has ended and the opioid-free interval has passed."
+)
+DETOX_PROBLEM = {
+    "none": "no completed detox is on record",
+    "undated": "the detox on record has no end date",
+    "too-recent": "it ended {days} days ago, fewer than the {min_days} opioid-free days required",
+    "opioid-since": "opioid use is recorded after it ended",
+    "withdrawal-since": "opioid withdrawal was recorded after it ended (new use)",
+}
+
+
 def _day(d: object) -> str:
     return d.isoformat() if isinstance(d, date) else "-"
 
@@ -48,6 +65,8 @@ def summary_what(finding: Finding) -> str:
         return REVERSE_PHRASES[bool(finding.data.get("blockade"))]
     if finding.rule == "XR":
         return _day(finding.data.get("next_dose"))
+    if finding.rule == "R6":
+        return DETOX_SUMMARY[bool(finding.data.get("in_progress"))]
     return finding.evidence[0].what if finding.evidence else "the record"
 
 
@@ -57,6 +76,8 @@ def more_details(finding: Finding, facts: Facts) -> list[str]:
         return [HYS_LAW]
     if finding.rule == "R12" and finding.data.get("blockade"):
         return [BLOCKADE]
+    if finding.rule == "R6":
+        return [_detox_judged(finding, facts)]
     if finding.rule == "R13":
         return [f"Hold window checked: {finding.data.get('days')} days from the planned start."]
     if finding.rule == "XR":
@@ -64,3 +85,21 @@ def more_details(finding: Finding, facts: Facts) -> list[str]:
             return ["Oral naltrexone is on record (tolerated before)."]
         return [ORAL_NOT_REQUIRED]
     return []
+
+
+def _detox_judged(finding: Finding, facts: Facts) -> str:
+    """R6: the diagnosis and the detox the rule judged, and why the detox does not count."""
+    if finding.data.get("in_progress"):
+        return DETOX_IN_PROGRESS
+    diagnosis, detox = finding.data.get("diagnosis"), finding.data.get("detox")
+    if not isinstance(diagnosis, Evidence):
+        return DETOX_PROBLEM["none"]
+    said = f"{diagnosis.reference} ({diagnosis.what or 'opioid dependence'}, recorded {_day(diagnosis.when)})"
+    problem = str(finding.data.get("detox_problem", "none"))
+    days = facts.days_since(detox.when) if detox is not None and detox.when else "?"
+    why = DETOX_PROBLEM.get(problem, DETOX_PROBLEM["none"]).format(
+        days=days, min_days=finding.data.get("min_days")
+    )
+    if detox is None:
+        return f"Judged: {said} - {why}."
+    return f"Judged: {said} against the detox {detox.reference} (ended {_day(detox.when)}): {why}."

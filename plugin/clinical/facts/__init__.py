@@ -14,6 +14,7 @@ from plugin.clinical.facts.antagonists import (
     record_medicine,
     rescue_evidence,
 )
+from plugin.clinical.facts.detox import is_taper, open_detox, withdrawal_medicine
 from plugin.clinical.facts.findings import (
     codings_of,
     completed_detox,
@@ -102,9 +103,11 @@ def _record_medicines(
     policy: Policy,
     term: Terminology,
     draft_refs: set[str],
-) -> tuple[list[OpioidExposure], list[NaltrexoneUse], list[Evidence]]:
-    """One pass over the medication resources: (opioid exposures, naltrexone uses, rescue agents)."""
-    exposures, naltrexone, rescue = [], [], []
+    now: date,
+) -> tuple[list[OpioidExposure], list[NaltrexoneUse], list[Evidence], list[Evidence]]:
+    """One pass over the medication resources: (opioid exposures, naltrexone uses, rescue agents,
+    withdrawal management in progress)."""
+    exposures, naltrexone, rescue, detox = [], [], [], []
     for kind in MEDICATION_TYPES:
         for resource in record.of_type(kind):
             if f"{kind}/{resource.get('id')}" in draft_refs:
@@ -113,13 +116,17 @@ def _record_medicines(
             if medicine is None:
                 if is_rescue(codings, text, term) and (found := rescue_evidence(resource, text)):
                     rescue.append(found)
+                elif (managed := withdrawal_medicine(resource, codings, text, term)) is not None:
+                    detox.append(managed)
             elif medicine[0] == "opioid":
                 exposure = opioid_exposure(resource, medicine[1], text, policy)  # type: ignore[arg-type]
                 if exposure is not None:
                     exposures.append(exposure)
+                    if exposure.ongoing and kind == "MedicationRequest" and is_taper(resource, now):
+                        detox.append(exposure.evidence)
             elif (use := naltrexone_use(resource, medicine[1], text, policy)) is not None:  # type: ignore[arg-type]
                 naltrexone.append(use)
-    return exposures, naltrexone, rescue
+    return exposures, naltrexone, rescue, detox
 
 
 def _alcohol_indication(orders: tuple[NaltrexoneOrder, ...], term: Terminology) -> bool:
@@ -140,7 +147,10 @@ def build_facts(
     orders, drafted_opioids = naltrexone_orders(request, term, medications)
     opioid_drafts, rescue_drafts = classify_drafts(request.orders, medications, term)
     draft_refs = {o.reference for o in request.orders if o.reference}
-    exposures, naltrexone_uses, rescue = _record_medicines(record, medications, policy, term, draft_refs)
+    exposures, naltrexone_uses, rescue, detox_meds = _record_medicines(
+        record, medications, policy, term, draft_refs, now
+    )
+    activities = [r for kind in ("Encounter", "Procedure", "EpisodeOfCare") for r in record.of_type(kind)]
     observations = record.of_type("Observation")
     conditions = record.of_type("Condition")
     positive, negative = opioid_screens(observations, term)
@@ -155,6 +165,8 @@ def build_facts(
         negative_opioid_screens=tuple(negative),
         failed_naloxone_challenges=tuple(failed_challenges(observations, conditions, term)),
         dependence_conditions=tuple(conditions_in(conditions, "opioid-dependence-current", term)),
+        opioid_withdrawal=tuple(conditions_in(conditions, "opioid-withdrawal-condition", term)),
+        detox_in_progress=tuple(open_detox(activities, term) + detox_meds),
         completed_detox=tuple(
             completed_detox(record.of_type("Procedure"), record.of_type("Encounter"), term)
         ),

@@ -111,6 +111,10 @@ class Facts:
     liver_tests: tuple[LabResult, ...] = ()
     planned_surgery: tuple[Evidence, ...] = ()  # ``when`` = the scheduled day
     not_checked: tuple[str, ...] = ()  # optional prefetch keys that were not provided
+    # R6: a detox still going on (open detox encounter/procedure, withdrawal medicines, an opioid taper)
+    # and the dependence conditions that are withdrawal (coded after a detox they mean new use).
+    detox_in_progress: tuple[Evidence, ...] = ()
+    opioid_withdrawal: tuple[Evidence, ...] = ()
 
     @property
     def start_day(self) -> date:

@@ -6,7 +6,7 @@ import pytest
 
 from plugin.clinical.policy import Policy
 from plugin.clinical.rules import dependence, duplicates, screens
-from tests.clinical.rules.support import ago, ev, facts, order
+from tests.clinical.rules.support import ago, ev, exposure, facts, order
 
 POLICY = Policy()
 OBS = "Observation"
@@ -44,29 +44,106 @@ def test_r5_failed_challenge(days: int, expected: str | None, why: str) -> None:
 
 
 COND, PROC = "Condition", "Procedure"
+WITHDRAWAL = ev(COND, "w", ago(3), "Opioid dependence with withdrawal")
 R6_ROWS = [
-    ((ev(COND, "d", ago(10)),), (), "critical", "dependence recorded 10 days ago, no detox"),
-    ((ev(COND, "d", None),), (), "critical", "undated active dependence counts"),
-    ((ev(COND, "d", ago(31)),), (), None, "recorded 31 days ago: beyond the 30-day look-back"),
+    ((ev(COND, "d", ago(10)),), (), {}, "critical", "dependence recorded 10 days ago, no detox"),
+    ((ev(COND, "d", None),), (), {}, "critical", "undated active dependence counts"),
+    ((ev(COND, "d", ago(31)),), (), {}, None, "recorded 31 days ago: beyond the 30-day look-back"),
     (
         (ev(COND, "d", ago(20)),),
         (ev(PROC, "x", ago(10)),),
+        {},
         None,
         "detox after the diagnosis ended 10 days ago",
     ),
-    ((ev(COND, "d", ago(20)),), (ev(PROC, "x", ago(7)),), None, "detox ended exactly 7 days ago"),
-    ((ev(COND, "d", ago(20)),), (ev(PROC, "x", ago(6)),), "critical", "detox ended 6 days ago: too recent"),
-    ((ev(COND, "d", ago(5)),), (ev(PROC, "x", ago(10)),), "critical", "detox before the new diagnosis"),
-    ((ev(COND, "d", ago(20)),), (ev(PROC, "x", None),), "critical", "detox without an end date"),
+    ((ev(COND, "d", ago(20)),), (ev(PROC, "x", ago(7)),), {}, None, "detox ended exactly 7 days ago"),
+    (
+        (ev(COND, "d", ago(20)),),
+        (ev(PROC, "x", ago(6)),),
+        {},
+        "critical",
+        "detox ended 6 days ago: too recent",
+    ),
+    (
+        (ev(COND, "d", ago(0)),),
+        (ev(PROC, "x", ago(10)),),
+        {},
+        None,
+        "OUD re-coded at today's induction visit after a completed detox: not new dependence",
+    ),
+    (
+        (WITHDRAWAL,),
+        (ev(PROC, "x", ago(10)),),
+        {"opioid_withdrawal": (WITHDRAWAL,)},
+        "critical",
+        "withdrawal recorded after the detox ended: new use",
+    ),
+    ((ev(COND, "d", ago(20)),), (ev(PROC, "x", None),), {}, "critical", "detox without an end date"),
+    (
+        (ev(COND, "d", ago(0)),),
+        (ev(PROC, "x", ago(12)),),
+        {"opioid_exposures": (exposure("short-acting", 2),)},
+        "critical",
+        "opioid dose after the detox: it no longer counts",
+    ),
+    (
+        (ev(COND, "d", ago(0)),),
+        (ev(PROC, "x", ago(12)),),
+        {"positive_opioid_screens": (ev(OBS, "u", ago(3)),)},
+        "critical",
+        "positive urine screen after the detox: it no longer counts",
+    ),
+    (
+        (ev(COND, "d", ago(0)),),
+        (ev(PROC, "x", ago(12)),),
+        {"opioid_exposures": (exposure("short-acting", 20),)},
+        None,
+        "opioid use before the detox does not undo it",
+    ),
+    (
+        (),
+        (),
+        {
+            "detox_in_progress": (ev("Encounter", "e", ago(2)),),
+            "opioid_use_disorder": (ev(COND, "o", ago(400)),),
+        },
+        "critical",
+        "detox in progress: critical whenever the diagnosis was recorded",
+    ),
+    (
+        (ev(COND, "d", ago(200)),),
+        (),
+        {"detox_in_progress": (ev("MedicationRequest", "lofexidine", ago(1)),)},
+        "critical",
+        "active lofexidine with an old diagnosis",
+    ),
+    (
+        (),
+        (),
+        {"detox_in_progress": (ev("Encounter", "e", ago(2)),)},
+        None,
+        "an open detox visit without any opioid diagnosis may be an alcohol detox",
+    ),
+    (
+        (),
+        (),
+        {"detox_in_progress": (ev("MedicationRequest", "lofexidine", ago(1)),)},
+        "critical",
+        "lofexidine is only for opioid withdrawal, diagnosis or not",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("conds", "detox", "expected", "why"), R6_ROWS, ids=[r[3] for r in R6_ROWS])
-def test_r6_dependence_without_detox(conds: tuple, detox: tuple, expected: str | None, why: str) -> None:
-    finding = dependence.check(facts(dependence_conditions=conds, completed_detox=detox), POLICY)
+@pytest.mark.parametrize(("conds", "detox", "more", "expected", "why"), R6_ROWS, ids=[r[4] for r in R6_ROWS])
+def test_r6_dependence_without_detox(
+    conds: tuple, detox: tuple, more: dict, expected: str | None, why: str
+) -> None:
+    f = facts(dependence_conditions=conds, completed_detox=detox, **more)
+    finding = dependence.check(f, POLICY)
     assert (finding.indicator if finding else None) == expected, why
     if finding:
-        assert finding.evidence[0] == conds[0]
+        first = more.get("detox_in_progress", conds)
+        assert finding.evidence[0] == first[0], "the card names what it judged first"
 
 
 R14_ROWS = [

@@ -1,0 +1,127 @@
+"""R6 facts: which records mean a detox is still in progress (table-driven, the reason in each row)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+
+from plugin.clinical.facts.detox import is_taper, open_detox, withdrawal_medicine
+from plugin.clinical.terminology import default_terminology
+
+TERM = default_terminology()
+NOW = date(2026, 11, 25)
+SCT = "http://snomed.info/sct"
+DETOX = {"coding": [{"system": SCT, "code": "61480009", "display": "Drug detoxification"}]}
+OTHER = {"coding": [{"system": SCT, "code": "185349003", "display": "Encounter for check up"}]}
+
+# (resource, open detox?, reason)
+ACTIVITY_ROWS: list[tuple[dict[str, Any], bool, str]] = [
+    (
+        {"resourceType": "Encounter", "id": "e", "status": "in-progress", "type": [DETOX]},
+        True,
+        "inpatient detox now",
+    ),
+    (
+        {"resourceType": "Encounter", "id": "e", "status": "onleave", "type": DETOX},
+        True,
+        "on leave, type as one object",
+    ),
+    (
+        {"resourceType": "Encounter", "id": "e", "status": "finished", "type": [DETOX]},
+        False,
+        "a finished detox is R6's completed detox",
+    ),
+    (
+        {"resourceType": "Encounter", "id": "e", "status": "in-progress", "type": [OTHER]},
+        False,
+        "an open visit of another kind",
+    ),
+    (
+        {"resourceType": "Procedure", "id": "p", "status": "in-progress", "code": DETOX},
+        True,
+        "detox procedure under way",
+    ),
+    ({"resourceType": "Procedure", "id": "p", "status": "completed", "code": DETOX}, False, "completed"),
+    (
+        {"resourceType": "EpisodeOfCare", "id": "c", "status": "active", "type": [DETOX]},
+        True,
+        "an active detox episode of care",
+    ),
+    (
+        {"resourceType": "Procedure", "id": "p", "status": 7, "code": DETOX},
+        False,
+        "an unreadable status is not 'open'",
+    ),
+]
+
+
+@pytest.mark.parametrize(("resource", "expected", "reason"), ACTIVITY_ROWS, ids=[r[2] for r in ACTIVITY_ROWS])
+def test_open_detox(resource: dict[str, Any], expected: bool, reason: str) -> None:
+    assert bool(open_detox([resource], TERM)) is expected, reason
+
+
+F1123 = {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "F11.23"}]}
+HTN = {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "I10"}]}
+# (resource, text of the drug, withdrawal management?, reason)
+MEDICINE_ROWS: list[tuple[dict[str, Any], str, bool, str]] = [
+    (
+        {"resourceType": "MedicationRequest", "status": "active"},
+        "lofexidine 0.18 MG Oral Tablet",
+        True,
+        "lofexidine",
+    ),
+    ({"resourceType": "MedicationRequest", "status": "active"}, "Lucemyra 0.18 mg", True, "brand name"),
+    (
+        {"resourceType": "MedicationRequest", "status": "completed"},
+        "lofexidine 0.18 MG Oral Tablet",
+        False,
+        "finished",
+    ),
+    (
+        {"resourceType": "MedicationRequest", "status": "active", "reasonCode": F1123},
+        "clonidine 0.1 MG Oral Tablet",
+        True,
+        "clonidine for opioid withdrawal (reasonCode as one object)",
+    ),
+    (
+        {"resourceType": "MedicationRequest", "status": "active", "reasonCode": [HTN]},
+        "clonidine 0.1 MG Oral Tablet",
+        False,
+        "clonidine for blood pressure",
+    ),
+    (
+        {"resourceType": "MedicationStatement", "status": "active"},
+        "clonidine 0.1 mg",
+        False,
+        "clonidine, no reason",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("resource", "text", "expected", "reason"), MEDICINE_ROWS, ids=[r[3] for r in MEDICINE_ROWS]
+)
+def test_withdrawal_medicine(resource: dict[str, Any], text: str, expected: bool, reason: str) -> None:
+    assert (withdrawal_medicine(resource, [], text, TERM) is not None) is expected, reason
+
+
+def _step(seq: int, end: str, text: str = "") -> dict[str, Any]:
+    return {"sequence": seq, "text": text, "timing": {"repeat": {"boundsPeriod": {"end": end}}}}
+
+
+# (dosageInstruction, taper?, reason)
+TAPER_ROWS: list[tuple[Any, bool, str]] = [
+    ([{"text": "Taper: 8 mg daily x3 d, 4 mg x3 d, 2 mg x3 d"}], True, "the sig says taper"),
+    ([{"text": "wean by 2 mg every 3 days"}], True, "wean"),
+    ([_step(1, "2026-11-22"), _step(2, "2026-11-27")], True, "sequenced steps still running"),
+    ([_step(1, "2026-11-10"), _step(2, "2026-11-20")], False, "sequenced steps all ended"),
+    ([{"text": "16 mg sublingual daily"}], False, "maintenance dose"),
+    ({"text": "taper off over 2 weeks"}, True, "dosageInstruction as one object"),
+]
+
+
+@pytest.mark.parametrize(("dosage", "expected", "reason"), TAPER_ROWS, ids=[r[2] for r in TAPER_ROWS])
+def test_taper(dosage: Any, expected: bool, reason: str) -> None:
+    assert is_taper({"dosageInstruction": dosage}, NOW) is expected, reason
