@@ -153,7 +153,7 @@ def build_facts(
     activities = [r for kind in ("Encounter", "Procedure", "EpisodeOfCare") for r in record.of_type(kind)]
     observations = record.of_type("Observation")
     conditions = record.of_type("Condition")
-    positive, negative = opioid_screens(observations, term)
+    positive, negative = opioid_screens(observations, term, policy, now)
     scheduled = {kind: record.of_type(kind) for kind in PLANNED_STATUS}
     counted = Counter(r.get("resourceType") for rs in record.by_key.values() for r in rs)
     return Facts(

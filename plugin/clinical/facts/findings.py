@@ -4,13 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date
-from typing import Any, Literal
+from typing import Any
 
 from plugin.clinical.facts.model import Evidence
-from plugin.clinical.terminology import Terminology
-from plugin.fhir.dates import effective_date, parse_date, period_end, period_start
+from plugin.clinical.facts.urine_screens import (
+    Assay,
+    Result,
+    UrineTest,
+    assay_of,
+    load_assays,
+    policy_cutoff,
+    quantity_result,
+    standing_positives,
+    text_result,
+)
+from plugin.clinical.policy import Policy
+from plugin.clinical.terminology import Terminology, normalise_system
+from plugin.fhir.dates import effective_date, obj, parse_date, period_end, period_start
 
-Result = Literal["positive", "negative", "unknown"]
 _INACTIVE_CLINICAL = {"inactive", "remission", "resolved"}
 _NOT_TRUE = {"refuted", "entered-in-error"}
 
@@ -29,55 +40,88 @@ def _concept_text(concept: Any) -> str:
     )
 
 
-def _text_result(text: str) -> Result:
-    text = text.strip().lower()
-    if text.startswith(("pos", "detected", "present", "reactive")):
-        return "positive"
-    if text.startswith(("neg", "not detected", "none detected", "absent", "non-reactive", "nonreactive")):
-        return "negative"
-    return "unknown"
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value.strip())
+        except ValueError:
+            return None
+    return None
 
 
-def screen_result(part: Mapping[str, Any], term: Terminology) -> Result:
-    """Result of one urine test: valueString, valueCodeableConcept or interpretation."""
+def _cutoff(part: Mapping[str, Any], assay: Assay, policy: Policy) -> float | None:
+    """The lab's cutoff (referenceRange.high), else the policy cutoff of the analyte (ng/mL)."""
+    for ranges in (part.get("referenceRange"),):
+        for r in ranges if isinstance(ranges, list) else [ranges]:
+            high = _number(obj(obj(r).get("high")).get("value"))
+            if high is not None:
+                return high
+    unit = str(obj(part.get("valueQuantity")).get("code") or obj(part.get("valueQuantity")).get("unit") or "")
+    if unit.strip().lower() in ("", "ng/ml", "ug/l", "µg/l"):
+        return policy_cutoff(assay, policy)
+    return None
+
+
+def screen_result(part: Mapping[str, Any], term: Terminology, assay: Assay, policy: Policy) -> Result:
+    """Result of one urine test: coded value or interpretation, words, else a quantity against its cutoff."""
+    interpretations = part.get("interpretation")
+    interpretations = interpretations if isinstance(interpretations, list) else [interpretations]
     value = part.get("valueCodeableConcept")
-    interpretations = [c for i in part.get("interpretation") or [] for c in codings_of(i)]
-    codings = codings_of(value) + interpretations
+    codings = codings_of(value) + [c for i in interpretations for c in codings_of(i)]
     if term.any_in("urine-drug-screen-positive", codings):
         return "positive"
     if term.any_in("urine-drug-screen-negative", codings):
         return "negative"
-    for text in (part.get("valueString"), _concept_text(value)):
-        if isinstance(text, str) and _text_result(text) != "unknown":
-            return _text_result(text)
+    boolean = part.get("valueBoolean")
+    words = [str(boolean).lower()] if isinstance(boolean, bool) else []
+    words += [t for t in (part.get("valueString"), _concept_text(value)) if isinstance(t, str)]
+    for text in words:
+        if (said := text_result(text)) != "unknown":
+            return said
+    amount = _number(obj(part.get("valueQuantity")).get("value"))
+    if amount is not None:
+        return quantity_result(amount, _cutoff(part, assay, policy))
     return "unknown"
 
 
-def opioid_screens(
-    observations: Iterable[dict[str, Any]], term: Terminology
-) -> tuple[list[Evidence], list[Evidence]]:
-    """(positive, negative) opioid urine screens; panel components are read one by one."""
-    positive: list[Evidence] = []
-    negative: list[Evidence] = []
+def urine_tests(observations: Iterable[dict[str, Any]], term: Terminology, policy: Policy) -> list[UrineTest]:
+    """Every opioid urine test result; panel components are read one by one."""
+    assays = load_assays()
+    tests: list[UrineTest] = []
     for obs in observations:
         if obs.get("status") in ("entered-in-error", "cancelled"):
             continue
         parts = [obs] + [c for c in obs.get("component") or [] if isinstance(c, dict)]
         for part in parts:
-            if not term.any_in("opioid-urine-drug-screening", codings_of(part.get("code"))):
+            codings = codings_of(part.get("code"))
+            if not term.any_in("opioid-urine-drug-screening", codings):
                 continue
-            result = screen_result(part, term)
+            assay = assay_of(
+                ((normalise_system(c.get("system")), str(c.get("code"))) for c in codings), assays
+            )
+            if assay is None:
+                continue
             evidence = Evidence(
                 "Observation",
                 str(obs.get("id") or ""),
                 effective_date(obs),  # only for screens: most observations are other tests
                 _concept_text(part.get("code")).strip(),
             )
-            if result == "positive":
-                positive.append(evidence)
-            elif result == "negative":
-                negative.append(evidence)
-    return positive, negative
+            tests.append(UrineTest(evidence, assay, screen_result(part, term, assay, policy)))
+    return tests
+
+
+def opioid_screens(
+    observations: Iterable[dict[str, Any]], term: Terminology, policy: Policy, now: date
+) -> tuple[list[Evidence], list[Evidence]]:
+    """(positives that still stand, negatives): analyte by analyte (docs/urine-drug-screens.md)."""
+    tests = urine_tests(observations, term, policy)
+    standing = standing_positives(tests, now, policy.urine_screen_lookback_days)
+    return [t.evidence for t in standing], [t.evidence for t in tests if t.result == "negative"]
 
 
 def _condition_date(condition: Mapping[str, Any]) -> date | None:

@@ -1,7 +1,9 @@
 """R4 - positive opioid urine screen; R5 - failed naloxone challenge.
 
-When (R4): an opioid (agonist) urine test is positive within the look-back and no negative opioid
-screen is dated after it.  Naltrexone/naloxone analytes are excluded by the value set.
+When (R4): an opioid (agonist) urine test is positive within the look-back and still stands: the facts
+drop a positive only when a later (or outranking, same-day confirmation) negative test could have
+detected every opioid the positive test could (docs/urine-drug-screens.md).  Naltrexone/naloxone
+analytes are excluded by the value set.
 When (R5): a failed naloxone challenge (SNOMED finding in the value set) within the look-back.
 Then: critical - do not start; repeat the screen after abstinence / the challenge after >= 24 h.
 Source: labels' contraindications [L1][L4]; challenge procedure [L3]; clinical_rules.md R4, R5.
@@ -23,9 +25,6 @@ def _within(facts: Facts, items: tuple[Evidence, ...], days: int) -> list[Eviden
 def check_urine_screen(facts: Facts, policy: Policy) -> Finding | None:
     positives = _within(facts, facts.positive_opioid_screens, policy.urine_screen_lookback_days)
     if not positives:
-        return None
-    latest_positive = max(e.when or date.min for e in positives)
-    if any(n.when and n.when > latest_positive for n in facts.negative_opioid_screens):
         return None
     return Finding("R4", "critical", tuple(sorted(positives, key=lambda e: e.when or date.min, reverse=True)))
 

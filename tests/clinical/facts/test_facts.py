@@ -138,14 +138,22 @@ SCREEN_ROWS: list[tuple[dict[str, Any], str, str]] = [
     ),
     ({"interpretation": [b.concept(INTERP, "POS", "Positive")]}, "positive", "interpretation POS"),
     ({"interpretation": [b.concept(INTERP, "NEG", "Negative")]}, "negative", "interpretation NEG"),
-    ({"valueQuantity": {"value": 120, "unit": "ng/mL"}}, "none", "quantity without interpretation: unknown"),
+    ({"valueQuantity": {"value": 120, "unit": "ng/mL"}}, "negative", "below the policy opiates cutoff (300)"),
+    ({"valueQuantity": {"value": 450, "unit": "ng/mL"}}, "positive", "at or above the policy cutoff"),
+    (
+        {"valueQuantity": {"value": 120, "unit": "ng/mL"}, "referenceRange": [{"high": {"value": 100}}]},
+        "positive",
+        "the lab's own cutoff (referenceRange.high) wins",
+    ),
+    ({"valueQuantity": {"value": 120, "unit": "mmol/L"}}, "none", "a unit the policy cutoff is not in"),
+    ({"valueString": "Possible opiate presence"}, "none", "'possible' is not positive"),
 ]
 
 
 @pytest.mark.parametrize(("value", "expected", "why"), SCREEN_ROWS, ids=[r[2] for r in SCREEN_ROWS])
 def test_urine_screen_results(value: dict, expected: str, why: str) -> None:
     obs = b.observation("u", "19295-5", "Opiates [Presence] in Urine by Screen method", "2026-11-20", **value)
-    positive, negative = opioid_screens([obs], TERM)
+    positive, negative = opioid_screens([obs], TERM, POLICY, date(2026, 11, 25))
     got = "positive" if positive else "negative" if negative else "none"
     assert got == expected, why
 
@@ -156,7 +164,7 @@ def test_panel_components_are_read() -> None:
         {"code": b.concept(b.LOINC, "19295-5", "Opiates"), "valueString": "positive"},
         {"code": b.concept(b.LOINC, "12309-1", "Naltrexone"), "valueString": "positive"},
     ]
-    positive, _ = opioid_screens([panel], TERM)
+    positive, _ = opioid_screens([panel], TERM, POLICY, date(2026, 11, 25))
     assert [e.resource_id for e in positive] == ["p"]
 
 

@@ -15,7 +15,12 @@ R4_ROWS = [
     ((ev(OBS, "u1", ago(0)),), (), "critical", "positive today"),
     ((ev(OBS, "u1", ago(14)),), (), "critical", "positive 14 days ago: last day of look-back"),
     ((ev(OBS, "u1", ago(15)),), (), None, "positive 15 days ago: outside look-back"),
-    ((ev(OBS, "u1", ago(5)),), (ev(OBS, "n1", ago(2)),), None, "a later negative screen supersedes"),
+    (
+        (ev(OBS, "u1", ago(5)),),
+        (ev(OBS, "n1", ago(2)),),
+        "critical",
+        "the facts hold only positives no later negative could cancel (analyte by analyte)",
+    ),
     ((ev(OBS, "u1", ago(5)),), (ev(OBS, "n1", ago(8)),), "critical", "an earlier negative does not"),
     ((ev(OBS, "u1", None),), (), None, "undated result cannot be placed in the window"),
 ]
