@@ -12,8 +12,9 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY plugin ./plugin
 COPY fhir_profiles ./fhir_profiles
-# The wheel carries fhir_profiles/ (value sets, profiles) and the migrations inside the package.
-RUN pip install . \
+# The wheel carries fhir_profiles/ (value sets, profiles) and the migrations inside the package; the
+# extras are the PostgreSQL driver and the Redis client of a multi-instance deployment (deploy/).
+RUN pip install '.[postgres,redis]' \
     && useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin cds \
     && mkdir -p /app/state \
     && chown cds /app/state

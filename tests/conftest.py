@@ -1,4 +1,4 @@
-"""Shared fixtures: an app in dev mode with a fixed 'today', and its test client."""
+"""Shared fixtures: an app in dev mode with a fixed 'today', its test client, real PostgreSQL and Redis."""
 
 from __future__ import annotations
 
@@ -10,6 +10,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from plugin import create_app
+from plugin.storage.db import dispose_engines
+from tests.support.postgres import PostgresServer, start_postgres
+from tests.support.redis_server import RedisServer, redis_server
 
 NOW = "2026-11-25"
 
@@ -27,3 +30,27 @@ def app(app_settings: dict[str, Any]) -> Iterator[Flask]:
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """One real PostgreSQL for the whole session (started on first use)."""
+    yield from start_postgres()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: PostgresServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A fresh database on the session's server for one test."""
+    for name in ("NALTREXONE_CDS_DATABASE_URL", "NALTREXONE_CDS_STATE_DIR", "NALTREXONE_CDS_AUTO_MIGRATE"):
+        monkeypatch.delenv(name, raising=False)
+    url = postgres_server.create_database()
+    yield url
+    dispose_engines()
+    postgres_server.drop_database(url)
+
+
+@pytest.fixture
+def redis() -> Iterator[RedisServer]:
+    """A real redis-server of this test's own."""
+    with redis_server() as server:
+        yield server

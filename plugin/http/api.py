@@ -1,4 +1,4 @@
-"""HTTP surface: discovery, hook calls, health.  parse -> evaluate -> JSON."""
+"""HTTP surface: discovery and hook calls (health probes: plugin.http.health).  parse -> evaluate -> JSON."""
 
 from __future__ import annotations
 
@@ -62,8 +62,3 @@ def call_service(service_id: str) -> Response:
     record_cards(service, hook_request, response["cards"])
     observe_cards(response["cards"])
     return json_response(response)
-
-
-@bp.get("/healthz")
-def healthz() -> Response:
-    return json_response({"status": "ok"})

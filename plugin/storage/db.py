@@ -99,7 +99,8 @@ def _create_engine(url: URL) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _sqlite_begin(conn: Connection) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        if conn.get_execution_options().get("isolation_level") != "AUTOCOMMIT":  # plain reads take no lock
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 

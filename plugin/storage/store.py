@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask
@@ -36,6 +36,13 @@ STORE_KEY = "naltrexone_cds.store"
 RETRY_AFTER_S = 5.0
 # Bind-parameter chunk for IN (...) lookups; far below SQLite's and PostgreSQL's limits.
 LOOKUP_CHUNK = 500
+# Feedback about a card not in the log yet waits this long for it: another instance's background
+# writer commits a card within one batch (plugin.storage.writer: ~5 ms linger plus the write).  Only
+# outcomes from the last RECENT_OUTCOME_S wait: a card shown before an older outcome is logged by now
+# (an EHR re-sending old feedback, or a backfill, never waits).
+CARD_WAIT_S = 0.25
+RECENT_OUTCOME_S = 10.0
+FIRST_POLL_S = 0.002
 
 
 class StorageUnavailable(Exception):
@@ -150,6 +157,9 @@ class Store:
         """Store feedback all-or-nothing in one durable transaction; natural-key repeats are skipped.
 
         Raises CardNotYours, storing nothing, when a card was logged for another issuer or service.
+        A card not in the log yet may have been shown an instant ago by another instance, whose
+        background writer has not committed it: for a recent outcome we wait up to ``CARD_WAIT_S`` for
+        it before storing the feedback as about an unknown card.
         """
         first_of_key: dict[tuple[str, str, datetime], FeedbackRow] = {}
         for row in rows:
@@ -157,22 +167,45 @@ class Store:
         unique = list(first_of_key.values())
         self.flush_card_log()  # "unknown card" must not mean "still in this process's queue"
         engine = self.engine()
+        recent = now - timedelta(seconds=RECENT_OUTCOME_S)
         try:
-            with db.transaction(engine, durable=True) as conn:
-                rules, existing = _lookup(conn, sorted({row.card_uuid for row in unique}), service_id, issuer)
-                new = [row for row in unique if row.natural_key not in existing]
-                if new:
-                    values = [
-                        _feedback_values(service_id, issuer, row, row.card_uuid in rules, now) for row in new
-                    ]
-                    conn.execute(_insert_ignoring_duplicates(engine), values)
+            may_wait = any(row.outcome_timestamp >= recent for row in unique)
+            rules, new = self._store(engine, service_id, issuer, unique, now, may_wait=may_wait)
+            if new is None:  # a card of a recent outcome unknown: nothing written yet
+                _wait_for_cards(engine, {row.card_uuid for row in unique} - set(rules), CARD_WAIT_S)
+                rules, new = self._store(engine, service_id, issuer, unique, now, may_wait=False)
         except SQLAlchemyError as exc:
             self.failed(exc)
             raise StorageUnavailable(type(exc).__name__) from exc
+        new = new or []
         return FeedbackResult(
             stored=tuple((row, rules.get(row.card_uuid)) for row in new),
             duplicates=len(rows) - len(new),
         )
+
+    def _store(
+        self,
+        engine: Engine,
+        service_id: str,
+        issuer: str,
+        unique: list[FeedbackRow],
+        now: datetime,
+        *,
+        may_wait: bool,
+    ) -> tuple[dict[str, str], list[FeedbackRow] | None]:
+        """(rule per known card, rows inserted); with ``may_wait``, rows None - nothing written - when a
+        card is unknown."""
+        with db.transaction(engine, durable=True) as conn:
+            rules, existing = _lookup(conn, sorted({row.card_uuid for row in unique}), service_id, issuer)
+            if may_wait and any(row.card_uuid not in rules for row in unique):
+                return rules, None
+            new = [row for row in unique if row.natural_key not in existing]
+            if new:
+                values = [
+                    _feedback_values(service_id, issuer, row, row.card_uuid in rules, now) for row in new
+                ]
+                conn.execute(_insert_ignoring_duplicates(engine), values)
+        return rules, new
 
 
 def set_store(app: Flask, store: Store) -> None:
@@ -212,6 +245,22 @@ def _lookup(
         )
         existing.update((card_uuid, outcome, ts) for card_uuid, outcome, ts in conn.execute(stored))
     return rules, existing
+
+
+def _wait_for_cards(engine: Engine, missing: set[str], budget_s: float) -> None:
+    """Poll the card log (2, 4, 8 ... ms apart) until every uuid in ``missing`` is there or time is up."""
+    deadline = time.monotonic() + budget_s
+    delay = FIRST_POLL_S
+    while missing:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return
+        time.sleep(min(delay, remaining))
+        delay *= 2
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:  # reads, no lock
+            for chunk in _chunks(sorted(missing)):
+                found = select(card_log.c.card_uuid).where(card_log.c.card_uuid.in_(chunk))
+                missing.difference_update(conn.scalars(found))
 
 
 def _insert_ignoring_duplicates(engine: Engine) -> Any:

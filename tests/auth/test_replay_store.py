@@ -1,12 +1,7 @@
-"""Replay stores on real backends: the service database (SQLite file) and, when installed, Redis."""
+"""Replay stores on real backends: the service database (SQLite file) and a real redis-server."""
 
 from __future__ import annotations
 
-import shutil
-import socket
-import subprocess
-import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,6 +14,7 @@ from plugin.auth.replay import DatabaseReplayStore, RedisReplayStore
 from plugin.settings import load_settings
 from plugin.storage import get_engine, jti_seen, upgrade
 from tests.auth.issuer import Issuer, bearer
+from tests.support.redis_server import RedisServer
 
 SIGN = "/cds-services/naltrexone-order-sign"
 
@@ -65,28 +61,8 @@ def test_database_failure_is_503_not_a_pass(jwt_settings: dict[str, Any], issuer
 
 
 @pytest.fixture
-def redis_url(tmp_path: Path) -> Iterator[str]:
-    pytest.importorskip("redis", reason="the optional 'redis' package is not installed")
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.skip("redis-server binary not installed (apt-get install redis-server to run this test)")
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    cmd = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", str(tmp_path)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.05)
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+def redis_url(redis: RedisServer) -> str:
+    return redis.url
 
 
 def test_redis_store(redis_url: str) -> None:

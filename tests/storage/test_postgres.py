@@ -1,29 +1,17 @@
 """The schema and a feedback round trip on a real PostgreSQL.
 
-Uses NALTREXONE_CDS_TEST_POSTGRES_URL when given; otherwise starts a throw-away server from Debian's
-binaries (/usr/lib/postgresql/*/bin) on a free loopback port, as the 'postgres' user when we are root.
-Skips, saying why, when neither is possible.  Never installs anything.
+The server is the session's (tests/support/postgres.py: NALTREXONE_CDS_TEST_POSTGRES_URL, or Debian's
+binaries started on a free loopback port); each test gets a fresh database.  Never skips.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import pwd
-import shutil
-import socket
-import subprocess
-import tempfile
-import uuid
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from click.testing import CliRunner
-from sqlalchemy import create_engine, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import select
 
 from plugin import create_app
 from plugin.ops.cli import main
@@ -33,83 +21,6 @@ from plugin.storage.models import feedback, metadata
 from tests.storage.support import concurrent_db_upgrades
 
 OVERRIDES = "http://terminology.cds-hooks.org/CodeSystem/OverrideReasons"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _server_binaries() -> Path | None:
-    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parts[-3]))
-    return found[-1].parent if found else None
-
-
-@pytest.fixture(scope="module")
-def postgres_server() -> Iterator[str]:
-    """A server URL (its 'postgres' database): the one given, or one we start for this module."""
-    pytest.importorskip("psycopg", reason="psycopg (the 'test' extra) is needed to talk to PostgreSQL")
-    given = os.environ.get("NALTREXONE_CDS_TEST_POSTGRES_URL")
-    if given:
-        yield given
-        return
-    bindir = _server_binaries()
-    if bindir is None:
-        pytest.skip(
-            "no PostgreSQL server: set NALTREXONE_CDS_TEST_POSTGRES_URL or install Debian's postgresql"
-        )
-    run_as: str | None = None
-    if os.geteuid() == 0:  # initdb refuses root
-        try:
-            run_as = pwd.getpwnam("postgres").pw_name
-        except KeyError:
-            pytest.skip("running as root and there is no 'postgres' user to run the test server")
-    home = Path(tempfile.mkdtemp(prefix="naltrexone-pg-"))
-    if run_as:
-        shutil.chown(home, run_as)
-    data, port = home / "data", _free_port()
-    try:
-        subprocess.run(
-            [bindir / "initdb", "-D", data, "-A", "trust", "-U", "cds", "-E", "UTF8", "--no-sync"],
-            user=run_as,
-            check=True,
-            capture_output=True,
-            timeout=60,
-        )
-        options = f"-p {port} -k {home} -c listen_addresses=127.0.0.1 -c fsync=off"
-        subprocess.run(
-            [bindir / "pg_ctl", "-D", data, "-l", home / "log", "-o", options, "-w", "-t", "30", "start"],
-            user=run_as,
-            check=True,
-            capture_output=True,
-            timeout=60,
-        )
-        yield f"postgresql://cds@127.0.0.1:{port}/postgres"
-    finally:
-        subprocess.run(
-            [bindir / "pg_ctl", "-D", data, "-m", "immediate", "stop"],
-            user=run_as,
-            capture_output=True,
-            timeout=60,
-        )
-        shutil.rmtree(home, ignore_errors=True)
-
-
-@pytest.fixture
-def postgres_url(postgres_server: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """A fresh database on the server for one test."""
-    for name in ("NALTREXONE_CDS_DATABASE_URL", "NALTREXONE_CDS_STATE_DIR", "NALTREXONE_CDS_AUTO_MIGRATE"):
-        monkeypatch.delenv(name, raising=False)
-    name = f"cds_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(db.database_url(load_settings({"database_url": postgres_server})))
-    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield make_url(postgres_server).set(database=name).render_as_string(hide_password=False)
-    db.dispose_engines()
-    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def test_concurrent_upgrades_build_the_modelled_schema(postgres_url: str) -> None:

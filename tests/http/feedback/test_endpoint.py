@@ -123,7 +123,6 @@ def test_database_down_is_503_and_hook_calls_still_answer(
 
 
 def test_postgres_down_is_503(db_settings: dict[str, Any]) -> None:
-    pytest.importorskip("psycopg", reason="psycopg (test extra) is needed to talk to PostgreSQL")
     closed = "postgresql://cds@127.0.0.1:9/cds"  # discard port: nothing listens on loopback
     app = create_app({**db_settings, "database_url": closed})
     response = app.test_client().post(FEEDBACK_URL, json={"feedback": [overridden("c-1")]})
