@@ -55,7 +55,7 @@ def compose() -> dict[str, Any]:
 def test_every_manifest_is_valid_kubernetes(version: str) -> None:
     resources = manifests()
     assert set(resources) == KINDS
-    for kind, resource in resources.items():
+    for resource in resources.values():
         kubernetes_validate.validate(resource, version, strict=True)  # raises ValidationError
 
 

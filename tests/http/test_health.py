@@ -8,7 +8,7 @@ from typing import Any
 
 from plugin import create_app
 from plugin.storage.db import dispose_engines
-from tests.support.redis_server import RedisServer, redis_server
+from tests.support.redis_server import RedisServer
 
 
 def probes(settings: dict[str, Any]) -> tuple[int, int, dict[str, Any]]:
@@ -51,10 +51,9 @@ def test_migrated_postgres_is_ready(app_settings: dict[str, Any], postgres_url: 
 def test_redis_down_then_back(app_settings: dict[str, Any], redis: RedisServer) -> None:
     client = create_app({**app_settings, "redis_url": redis.url}).test_client()
     assert client.get("/readyz").get_json()["checks"] == {"database": "ok", "redis": "ok"}
-    redis.process.terminate()
-    redis.process.wait(timeout=10)
+    redis.stop()
     down = client.get("/readyz")
     assert (down.status_code, client.get("/healthz").status_code) == (503, 200)
     assert down.get_json()["checks"]["redis"].startswith("unavailable")
-    with redis_server(port=redis.port):  # the same address again: ready again, no restart needed
-        assert client.get("/readyz").status_code == 200
+    redis.start()  # the same address again: ready again, no restart of ours needed
+    assert client.get("/readyz").status_code == 200

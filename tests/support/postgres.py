@@ -65,39 +65,55 @@ def _run_as() -> str | None:
         raise RuntimeError("running as root and there is no 'postgres' user to run PostgreSQL") from None
 
 
+class LocalPostgres:
+    """A server of our own in a temp directory: started, stopped and started again on the same port."""
+
+    def __init__(self) -> None:
+        self.bindir, self.run_as = server_binaries(), _run_as()
+        self.home = Path(tempfile.mkdtemp(prefix="naltrexone-pg-"))
+        if self.run_as:
+            shutil.chown(self.home, self.run_as)
+        self.data, self.port = self.home / "data", free_port()
+        self._ctl("initdb", "-D", self.data, "-A", "trust", "-U", "cds", "-E", "UTF8", "--no-sync")
+        self.server = PostgresServer(f"postgresql://cds@127.0.0.1:{self.port}/postgres")
+
+    def _ctl(self, program: str, *args: object) -> None:
+        subprocess.run(
+            [self.bindir / program, *map(str, args)],
+            user=self.run_as,
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+
+    def start(self) -> None:
+        options = (
+            f"-p {self.port} -k {self.home} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
+        )
+        self._ctl(
+            "pg_ctl", "-D", self.data, "-l", self.home / "log", "-o", options, "-w", "-t", "30", "start"
+        )
+
+    def stop(self, mode: str = "fast") -> None:
+        self._ctl("pg_ctl", "-D", self.data, "-m", mode, "-w", "stop")
+
+    def remove(self) -> None:
+        try:
+            self.stop("immediate")
+        except subprocess.CalledProcessError:  # already stopped
+            pass
+        shutil.rmtree(self.home, ignore_errors=True)
+
+
 def start_postgres() -> Iterator[PostgresServer]:
     """Generator for a fixture: the given server, or one started here and stopped afterwards."""
     given = os.environ.get("NALTREXONE_CDS_TEST_POSTGRES_URL")
     if given:
         yield PostgresServer(given)
         return
-    bindir, run_as = server_binaries(), _run_as()
-    home = Path(tempfile.mkdtemp(prefix="naltrexone-pg-"))
-    if run_as:
-        shutil.chown(home, run_as)
-    data, port = home / "data", free_port()
+    local = LocalPostgres()
     try:
-        subprocess.run(
-            [bindir / "initdb", "-D", data, "-A", "trust", "-U", "cds", "-E", "UTF8", "--no-sync"],
-            user=run_as,
-            check=True,
-            capture_output=True,
-            timeout=60,
-        )
-        options = f"-p {port} -k {home} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
-        subprocess.run(
-            [bindir / "pg_ctl", "-D", data, "-l", home / "log", "-o", options, "-w", "-t", "30", "start"],
-            user=run_as,
-            check=True,
-            capture_output=True,
-            timeout=60,
-        )
-        yield PostgresServer(f"postgresql://cds@127.0.0.1:{port}/postgres")
+        local.start()
+        yield local.server
     finally:
-        subprocess.run(
-            [bindir / "pg_ctl", "-D", data, "-m", "immediate", "stop"],
-            user=run_as,
-            capture_output=True,
-            timeout=60,
-        )
-        shutil.rmtree(home, ignore_errors=True)
+        local.remove()

@@ -1,6 +1,7 @@
 """A real ``redis-server`` on a free loopback port (Debian's package, installed by ``make test``).
 
-Never skips: a missing binary is an error naming the fix.
+Never skips: a missing binary is an error naming the fix.  ``stop``/``start`` take it down and bring
+it back on the same port, as an outage would.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from pathlib import Path
 
 from tests.support.live_server import free_port
 
@@ -20,41 +21,55 @@ MISSING = "redis-server is not installed: run scripts/install-system-deps.sh"
 START_TIMEOUT_S = 10.0
 
 
-@dataclass
 class RedisServer:
-    url: str
-    port: int
-    process: subprocess.Popen[bytes]
+    def __init__(self, workdir: Path) -> None:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            raise RuntimeError(MISSING)
+        self.binary, self.workdir = binary, workdir
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen[bytes] | None = None
 
+    def start(self) -> None:
+        cmd = [
+            self.binary,
+            "--port",
+            str(self.port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ]
+        self.process = subprocess.Popen(
+            [*cmd, "--dir", str(self.workdir)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"redis-server exited with {self.process.returncode}")
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("redis-server did not start listening")
 
-def _wait_listening(port: int, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"redis-server exited with {process.returncode}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError("redis-server did not start listening")
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
 
 
 @contextmanager
-def redis_server(port: int | None = None) -> Iterator[RedisServer]:
-    """Run redis-server (no persistence) until the block ends; ``port`` to restart on the same one."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        raise RuntimeError(MISSING)
-    port = port or free_port()
+def redis_server() -> Iterator[RedisServer]:
+    """Run redis-server (no persistence) until the block ends."""
     with tempfile.TemporaryDirectory(prefix="naltrexone-redis-") as workdir:
-        cmd = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-        process = subprocess.Popen(
-            [*cmd, "--dir", workdir], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
+        server = RedisServer(Path(workdir))
+        server.start()
         try:
-            _wait_listening(port, process)
-            yield RedisServer(f"redis://127.0.0.1:{port}/0", port, process)
+            yield server
         finally:
-            process.terminate()
-            process.wait(timeout=10)
+            server.stop()
