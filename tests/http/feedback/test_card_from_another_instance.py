@@ -14,12 +14,21 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from sqlalchemy import select
 
 from plugin import create_app
 from plugin.storage import store as store_module
+from plugin.storage.db import get_engine
+from plugin.storage.models import feedback
 from tests.http.feedback.feedback_helpers import FEEDBACK_URL, card, overridden, show
 
 LATE_S = 0.05  # well inside CARD_WAIT_S
+
+
+def known(app: Flask) -> dict[str, bool]:
+    """card uuid -> whether its feedback was stored as about a logged card."""
+    with get_engine(app.config["SETTINGS"]).connect() as conn:
+        return {row.card_uuid: row.card_known for row in conn.execute(select(feedback))}
 
 
 def _now_iso(offset_s: float = 0.0) -> str:
@@ -37,12 +46,14 @@ def test_a_card_logged_late_by_another_instance_is_known(db_settings: dict[str, 
         )
     finally:
         logger.join()
-    assert response.get_json() == {"stored": 1, "duplicates": 0, "unknownCards": 0}
+    assert response.get_json() == {"stored": 1, "duplicates": 0}
+    assert known(instance_b) == {shown["uuid"]: True}
 
 
 def test_a_card_never_logged_is_stored_unknown_after_the_wait(app: Flask) -> None:
     response = app.test_client().post(FEEDBACK_URL, json={"feedback": [overridden("never", when=_now_iso())]})
-    assert response.get_json() == {"stored": 1, "duplicates": 0, "unknownCards": 1}
+    assert response.get_json() == {"stored": 1, "duplicates": 0}
+    assert known(app) == {"never": False}
 
 
 def test_old_outcomes_do_not_wait(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
