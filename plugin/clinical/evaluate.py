@@ -32,19 +32,13 @@ def _may_concern_naltrexone(request: HookRequest, term: Terminology) -> bool:
         return True
     if classify_drafts(request.selected_orders, {}, term)[0]:
         return True
-    return any(o.selected and o.unresolved_medication and not o.codings for o in request.orders)
+    return any(o.selected and o.unresolved_medication for o in request.orders)
 
 
 def _unidentified(request: HookRequest, record: PatientRecord) -> bool:
     """A selected draft names its drug only by a Medication reference that the record lacks."""
-    fetched = {f"Medication/{m.get('id')}" for m in record.of_type("Medication")}
-    return any(
-        o.selected
-        and o.unresolved_medication
-        and not o.codings
-        and "/".join(o.unresolved_medication.rstrip("/").split("/")[-2:]) not in fetched
-        for o in request.orders
-    )
+    medications = record.read.medications
+    return any(o.selected and o.drug.resolve(medications).unresolved for o in request.orders)
 
 
 def evaluate(request: HookRequest, settings: Settings, policy: Policy, term: Terminology) -> dict[str, Any]:

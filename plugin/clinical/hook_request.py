@@ -13,20 +13,34 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from plugin.errors import BadHookRequest
+from plugin.fhir.medications import Drug, MedicationDef, MedicationUse, read_medication_use
+from plugin.fhir.record import medication_index
+from plugin.fhir.values import objects
 
 MEDICATION_ORDER_TYPES = frozenset({"MedicationRequest", "MedicationOrder"})
 
 
 @dataclass(frozen=True)
 class DraftOrder:
-    """One draft medication order of this ordering session."""
+    """One draft medication order of this ordering session, read once."""
 
-    resource: dict[str, Any]
-    reference: str | None  # "MedicationRequest/id" when the draft has an id
-    codings: tuple[dict[str, Any], ...]
-    text: str
-    unresolved_medication: str | None  # "Medication/id" not found in the request
+    resource: dict[str, Any] = field(repr=False)  # echoed back (minus what we change) in suggestions
+    view: MedicationUse
     selected: bool
+
+    @property
+    def reference(self) -> str | None:
+        """ "MedicationRequest/id" when the draft has an id."""
+        return self.view.reference if self.view.id else None
+
+    @property
+    def drug(self) -> Drug:
+        return self.view.drug
+
+    @property
+    def unresolved_medication(self) -> str | None:
+        """The raw ``Medication/<id>`` reference the request did not carry, when there is one."""
+        return self.view.drug.unresolved
 
 
 @dataclass(frozen=True)
@@ -96,62 +110,31 @@ def _resources_of(container: Any, name: str) -> list[dict[str, Any]]:
     return resources
 
 
-def _concept_parts(concept: Any) -> tuple[tuple[dict[str, Any], ...], str]:
-    if not isinstance(concept, dict):
-        return (), ""
-    codings = tuple(c for c in concept.get("coding") or [] if isinstance(c, dict))
-    texts = [str(concept.get("text") or "")] + [str(c.get("display") or "") for c in codings]
-    return codings, " ".join(t for t in texts if t)
-
-
-def _medication_parts(
-    order: dict[str, Any], bundled: Mapping[str, dict[str, Any]]
-) -> tuple[tuple[dict[str, Any], ...], str, str | None]:
-    """(codings, text, unresolved reference) of an order's medication."""
-    if "medicationCodeableConcept" in order:
-        codings, text = _concept_parts(order["medicationCodeableConcept"])
-        return codings, text, None
-    ref = order.get("medicationReference")
-    if not isinstance(ref, dict):
-        return (), "", None
-    target = str(ref.get("reference") or "")
-    display = str(ref.get("display") or "")
-    medication: dict[str, Any] | None = None
-    if target.startswith("#"):
-        medication = next(
-            (c for c in order.get("contained") or [] if isinstance(c, dict) and c.get("id") == target[1:]),
-            None,
-        )
-    elif target:
-        medication = bundled.get(target) or bundled.get("/".join(target.rstrip("/").split("/")[-2:]))
-    if medication is None:
-        unresolved = target if target and not target.startswith("#") else None
-        return (), display, unresolved
-    codings, text = _concept_parts(medication.get("code"))
-    return codings, " ".join(t for t in (text, display) if t), None
-
-
-def _index_bundle(resources: list[dict[str, Any]], container: Any) -> dict[str, dict[str, Any]]:
-    index: dict[str, dict[str, Any]] = {}
-    for r in resources:
-        if r.get("id"):
-            index[f"{r['resourceType']}/{r['id']}"] = r
+def _bundled_medications(container: Any, resources: list[dict[str, Any]]) -> dict[str, MedicationDef]:
+    """Medications sent beside the drafts, by "Medication/id" and by their entry's fullUrl."""
+    full_urls = {}
     if isinstance(container, dict):
-        for e in container.get("entry") or []:
-            if (
-                isinstance(e, dict)
-                and isinstance(e.get("fullUrl"), str)
-                and isinstance(e.get("resource"), dict)
-            ):
-                index[e["fullUrl"]] = e["resource"]
-    return index
+        for e in objects(container.get("entry")):
+            url, resource = e.get("fullUrl"), e.get("resource")
+            if isinstance(url, str) and isinstance(resource, dict):
+                full_urls[url.strip()] = resource
+    return medication_index(resources, full_urls)
+
+
+def _draft_path(key: str, container: Any, position: int) -> str:
+    base = (
+        f"context.{key}.entry[{position}].resource"
+        if isinstance(container, dict)
+        else f"context.{key}[{position}]"
+    )
+    return base + ".medication[x]"
 
 
 def _draft_orders(hook: str, context: Mapping[str, Any]) -> tuple[DraftOrder, ...]:
     key = "medications" if hook == "medication-prescribe" else "draftOrders"
     container = context.get(key)
     resources = _resources_of(container, key)
-    bundled = _index_bundle(resources, container)
+    bundled = _bundled_medications(container, resources)
     selections = context.get("selections")
     if selections is not None and (
         not isinstance(selections, list) or not all(isinstance(s, str) for s in selections)
@@ -159,13 +142,19 @@ def _draft_orders(hook: str, context: Mapping[str, Any]) -> tuple[DraftOrder, ..
         raise BadHookRequest("context.selections must be an array of 'Type/id' strings")
     chosen = {s.strip() for s in selections or []}
     orders = []
-    for r in resources:
+    for position, r in enumerate(resources):
         if r["resourceType"] not in MEDICATION_ORDER_TYPES:
             continue
-        reference = f"{r['resourceType']}/{r['id']}" if r.get("id") else None
-        codings, text, unresolved = _medication_parts(r, bundled)
-        selected = hook != "order-select" or not chosen or reference in chosen
-        orders.append(DraftOrder(r, reference, codings, text, unresolved, selected))
+        view = read_medication_use(r, "draft", bundled)
+        if not view.drug.readable:
+            raise BadHookRequest(
+                f"{_draft_path(key, container, position)}: the draft's drug cannot be read "
+                "(medicationCodeableConcept with a coding or text, or a medicationReference)"
+            )
+        reference = view.reference if view.id else None
+        # A draft whose id cannot be read cannot be matched to selections: decide on it (the safe side).
+        selected = hook != "order-select" or not chosen or reference is None or reference in chosen
+        orders.append(DraftOrder(r, view, selected))
     return tuple(orders)
 
 

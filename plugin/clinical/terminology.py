@@ -15,6 +15,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from plugin.fhir.concepts import Coding, normalise_system
+
+__all__ = ["Coded", "Terminology", "default_terminology", "load_terminology", "normalise_system"]
+
 _PACKAGE = Path(__file__).resolve().parents[1]
 # A source checkout keeps fhir_profiles/ beside the package; an installed wheel carries it inside.
 PROFILES_DIR = next(
@@ -22,28 +26,11 @@ PROFILES_DIR = next(
     _PACKAGE.parent / "fhir_profiles",
 )
 
-# Code systems are written several ways in the wild; fold the common aliases.
-_SYSTEM_ALIASES = {
-    "urn:oid:2.16.840.1.113883.6.88": "http://www.nlm.nih.gov/research/umls/rxnorm",
-    "http://www.nlm.nih.gov/research/umls/rxnorm/": "http://www.nlm.nih.gov/research/umls/rxnorm",
-    "urn:oid:2.16.840.1.113883.6.96": "http://snomed.info/sct",
-    "urn:oid:2.16.840.1.113883.6.1": "http://loinc.org",
-    "urn:oid:2.16.840.1.113883.6.90": "http://hl7.org/fhir/sid/icd-10-cm",
-    "http://hl7.org/fhir/sid/icd-10": "http://hl7.org/fhir/sid/icd-10-cm",
-}
-
-
 _DIGIT = re.compile(r"\d")
 _NONE: frozenset[str] = frozenset()
 # Bounds of the per-process memos (system spellings, short free texts): hostile input cannot grow them.
 _MEMO_LIMIT = 4096
 _MEMO_TEXT_CHARS = 200
-
-
-def normalise_system(system: object) -> str:
-    """The canonical URL of a code system; anything that is not a string (bad input) is no system."""
-    system = system.strip() if isinstance(system, str) else ""
-    return _SYSTEM_ALIASES.get(system, system)
 
 
 @dataclass(frozen=True)
@@ -89,7 +76,7 @@ class Terminology:
     def contains(self, name: str, system: str | None, code: str | None) -> bool:
         return (normalise_system(system), (code or "").strip()) in self._index[name]
 
-    def any_in(self, name: str, codings: Iterable[dict[str, Any]]) -> bool:
+    def any_in(self, name: str, codings: Iterable[Coding | dict[str, Any]]) -> bool:
         if name not in self._index:
             raise KeyError(name)
         for coding in codings:
@@ -97,7 +84,7 @@ class Terminology:
                 return True
         return False
 
-    def sets_of(self, codings: Iterable[dict[str, Any]]) -> frozenset[str]:
+    def sets_of(self, codings: Iterable[Coding | dict[str, Any]]) -> frozenset[str]:
         """Names of every value set holding one of ``codings``: one index probe per coding.
 
         The same answer as ``any_in`` asked of each set in turn, for the price of one question; the
@@ -110,7 +97,10 @@ class Terminology:
                 found = found | names if found else names
         return found
 
-    def _sets_of_coding(self, coding: dict[str, Any]) -> frozenset[str]:
+    def _sets_of_coding(self, coding: Coding | dict[str, Any]) -> frozenset[str]:
+        if isinstance(coding, Coding):  # read by plugin.fhir: code stripped, system normalised
+            by_system = self._by_code.get(coding.code)
+            return _NONE if by_system is None else by_system.get(coding.system, _NONE)
         by_system = self._by_code.get(str(coding.get("code", "")).strip())
         if by_system is None:  # the usual case: a code no value set holds, the system never looked at
             return _NONE

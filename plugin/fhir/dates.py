@@ -1,4 +1,4 @@
-"""FHIR date/dateTime/Period/Duration helpers over plain dicts."""
+"""FHIR date/dateTime/Period readers; anything that is not a readable date is None, never an error."""
 
 from __future__ import annotations
 
@@ -6,32 +6,26 @@ import calendar
 import re
 from collections.abc import Mapping
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, NamedTuple
+
+from plugin.fhir.quantities import duration_days
+from plugin.fhir.values import items, obj, whole
+
+__all__ = [
+    "Period",
+    "duration_days",
+    "effective_date",
+    "obj",
+    "order_start",
+    "parse_date",
+    "period",
+    "period_end",
+    "period_start",
+    "plus_days",
+    "supply_days",
+]
 
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
-_DAYS_PER_UNIT = {
-    "d": 1.0,
-    "day": 1.0,
-    "days": 1.0,
-    "wk": 7.0,
-    "week": 7.0,
-    "weeks": 7.0,
-    "mo": 30.0,
-    "month": 30.0,
-    "months": 30.0,
-    "a": 365.0,
-    "year": 365.0,
-    "years": 365.0,
-    "h": 1 / 24,
-    "hour": 1 / 24,
-    "hours": 1 / 24,
-    "min": 1 / 1440,
-}
-
-
-def obj(value: Any) -> dict[str, Any]:
-    """``value`` when it is a JSON object, else an empty one: FHIR input is untrusted."""
-    return value if isinstance(value, dict) else {}
 
 
 def parse_date(value: Any) -> date | None:
@@ -53,23 +47,26 @@ def parse_date(value: Any) -> date | None:
         return None
 
 
-def period_end(period: Any) -> date | None:
-    return parse_date(period.get("end")) if isinstance(period, dict) else None
+class Period(NamedTuple):
+    start: date | None
+    end: date | None
 
 
-def period_start(period: Any) -> date | None:
-    return parse_date(period.get("start")) if isinstance(period, dict) else None
+NO_PERIOD = Period(None, None)
 
 
-def duration_days(duration: Any) -> float | None:
-    """Days in a FHIR Duration/Quantity of time, or None when it is not one."""
-    if not isinstance(duration, dict):
-        return None
-    value = duration.get("value")
-    unit = str(duration.get("code") or duration.get("unit") or "").lower()
-    if not isinstance(value, (int, float)) or isinstance(value, bool) or unit not in _DAYS_PER_UNIT:
-        return None
-    return float(value) * _DAYS_PER_UNIT[unit]
+def period(raw: Any) -> Period:
+    if not isinstance(raw, dict):
+        return NO_PERIOD
+    return Period(parse_date(raw.get("start")), parse_date(raw.get("end")))
+
+
+def period_end(raw: Any) -> date | None:
+    return period(raw).end
+
+
+def period_start(raw: Any) -> date | None:
+    return period(raw).start
 
 
 def supply_days(dispense_request: Any) -> float | None:
@@ -78,29 +75,31 @@ def supply_days(dispense_request: Any) -> float | None:
     supply = duration_days(dispense.get("expectedSupplyDuration"))
     if supply is None:
         return None
-    repeats = dispense.get("numberOfRepeatsAllowed")
-    refills = repeats if isinstance(repeats, int) and not isinstance(repeats, bool) and repeats > 0 else 0
-    return supply * (1 + refills)
+    return supply * (1 + (whole(dispense.get("numberOfRepeatsAllowed")) or 0))
 
 
 def order_start(request: Mapping[str, Any]) -> date | None:
     """Earliest start written on a MedicationRequest: dispense validity or dosage timing bounds."""
     starts = [period_start(obj(request.get("dispenseRequest")).get("validityPeriod"))]
-    for dosage in request.get("dosageInstruction") or []:
+    for dosage in items(request.get("dosageInstruction")):
         starts.append(period_start(obj(obj(obj(dosage).get("timing")).get("repeat")).get("boundsPeriod")))
     known = [d for d in starts if d]
     return min(known) if known else None
 
 
 def plus_days(start: date, days: float) -> date:
-    return start + timedelta(days=max(0, round(days)))
+    try:
+        return start + timedelta(days=max(0, min(round(days), 366 * 100)))
+    except OverflowError:  # a start near year 9999
+        return date.max
 
 
 def effective_date(resource: Mapping[str, Any]) -> date | None:
     """When an Observation/Statement/Administration happened: end of period, else the instant."""
+    effective = period(resource.get("effectivePeriod"))
     return (
-        period_end(resource.get("effectivePeriod"))
+        effective.end
         or parse_date(resource.get("effectiveDateTime"))
-        or period_start(resource.get("effectivePeriod"))
+        or effective.start
         or parse_date(resource.get("issued"))
     )

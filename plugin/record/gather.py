@@ -1,15 +1,16 @@
-"""PatientRecord = prefetched + fetched from fhirServer + what could not be fetched."""
+"""PatientRecord = prefetched + fetched from fhirServer + what could not be fetched or read."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
 from plugin.clinical.hook_request import HookRequest
 from plugin.errors import PrefetchUnavailable
+from plugin.fhir.record import ReadRecord, Unreadable, read_record
 from plugin.http.services import OPTIONAL_PREFETCH, PREFETCH
-from plugin.record.prefetch import read_prefetch
+from plugin.record.prefetch import INCOMPLETE, UNREADABLE_VALUE, read_prefetch
 from plugin.settings import Settings
 
 
@@ -26,14 +27,15 @@ class PatientRecord:
     by_key: dict[str, list[dict[str, Any]]]
     failures: tuple[FetchFailure, ...] = ()
     not_checked: tuple[str, ...] = ()  # optional prefetch keys neither sent nor fetchable
+    full_urls: dict[str, dict[str, Any]] = field(default_factory=dict)  # Bundle fullUrl -> Medication
+    unreadable: tuple[Unreadable, ...] = ()  # entries that were not resources
 
     def of_type(self, resource_type: str) -> list[dict[str, Any]]:
-        """The resources of one type, in record order (a fresh list: callers may keep or change it)."""
+        """The raw resources of one type, in record order (a fresh list: callers may keep or change it)."""
         return list(self._by_type.get(resource_type, ()))
 
     @cached_property
     def _by_type(self) -> dict[str, list[dict[str, Any]]]:
-        # The facts ask for a dozen types; one pass over the record instead of one per question.
         index: dict[str, list[dict[str, Any]]] = {}
         for resources in self.by_key.values():
             for resource in resources:
@@ -42,9 +44,15 @@ class PatientRecord:
                     index.setdefault(kind, []).append(resource)
         return index
 
+    @cached_property
+    def read(self) -> ReadRecord:
+        """The record's views (plugin.fhir), read once."""
+        return read_record(self.by_key, self.full_urls, self.unreadable)
+
 
 def gather_record(request: HookRequest, settings: Settings) -> PatientRecord:
-    """Prefetch first; absent keys and server-side Medications come from fhirServer, else 412.
+    """Prefetch first; absent, unreadable and incomplete keys and server-side Medications come from
+    fhirServer; without one, absent required keys are 412 and the others are named as unverified.
 
     With everything prefetched, fhirServer is still used to resolve ``Medication/<id>`` references:
     an order whose drug is unknown could hide an opioid.
@@ -59,13 +67,17 @@ def gather_record(request: HookRequest, settings: Settings) -> PatientRecord:
             "required prefetch not provided and no fhirServer/fhirAuthorization to fetch it",
             missing=required,
         )
+    to_fetch = (*prefetched.missing, *prefetched.unreadable_keys, *prefetched.incomplete)
     unresolved = can_fetch and medication_ids_to_resolve(
         request, prefetched.resources.values(), request.fhir_server or ""
     )
+    urls, lost = prefetched.full_urls, prefetched.unreadable
     if not can_fetch:
-        # Optional keys (issue 8: planned surgery) absent: their rules report "not checked".
-        return PatientRecord(prefetched.resources, not_checked=tuple(prefetched.missing))
-    if not prefetched.missing and not unresolved:
-        return PatientRecord(prefetched.resources)
-    fetched = fetch_missing(request, prefetched.missing, settings, prefetched=prefetched.resources)
-    return PatientRecord({**prefetched.resources, **fetched.resources}, fetched.failures)
+        # Optional keys (planned surgery) absent: their rules report "not checked".
+        failures = [FetchFailure(key, UNREADABLE_VALUE) for key in prefetched.unreadable_keys]
+        failures += [FetchFailure(key, INCOMPLETE) for key in prefetched.incomplete]
+        return PatientRecord(prefetched.resources, tuple(failures), tuple(prefetched.missing), urls, lost)
+    if not to_fetch and not unresolved:
+        return PatientRecord(prefetched.resources, (), (), urls, lost)
+    fetched = fetch_missing(request, to_fetch, settings, prefetched=prefetched.resources)
+    return PatientRecord({**prefetched.resources, **fetched.resources}, fetched.failures, (), urls, lost)

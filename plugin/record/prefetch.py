@@ -1,62 +1,132 @@
-"""Read prefetch values, telling absent, null and OperationOutcome apart (CDS Hooks 2.0)."""
+"""Read prefetch values, telling absent, null, OperationOutcome, unreadable and incomplete apart.
+
+CDS Hooks 2.0: an absent key or an OperationOutcome means "not provided" (fetch it, else 412); null
+means "no data".  Beyond the spec, what real EHRs send: a value that is not a resource is unreadable
+(fetched when possible, else the could-not-verify card names the key); a searchset with a ``next``
+link or a ``total`` above its entries is only the first page (the rest is fetched, else named).
+Entries that are not resources are counted, never silently dropped.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from plugin.errors import BadHookRequest
+from plugin.fhir.record import Unreadable
+from plugin.fhir.values import items, objects, text
+
+UNREADABLE_VALUE = "the prefetched data could not be read"
+INCOMPLETE = "the prefetched search was only partly sent (more pages) and could not be completed"
 
 
 @dataclass(frozen=True)
 class PrefetchResult:
     resources: dict[str, list[dict[str, Any]]]  # key -> resources (empty list for null = no data)
     missing: tuple[str, ...]  # keys not provided: absent or an OperationOutcome
+    unreadable_keys: tuple[str, ...] = ()  # keys whose value is not a FHIR resource
+    incomplete: dict[str, str] = field(default_factory=dict)  # key -> next page URL ("" when unknown)
+    full_urls: dict[str, dict[str, Any]] = field(default_factory=dict)  # Bundle fullUrl -> Medication
+    unreadable: tuple[Unreadable, ...] = ()  # entries that are not resources
 
 
-def resources_in(value: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """Resources of a searchset Bundle (outcome entries dropped) or a single resource."""
-    if value.get("resourceType") != "Bundle":
-        return [dict(value)]
-    entries = value.get("entry") or []
-    if not isinstance(entries, list):
-        raise BadHookRequest("a prefetch Bundle's entry must be an array")
-    if not all(isinstance(entry, dict) for entry in entries):
-        raise BadHookRequest("a prefetch Bundle entry must be an object")
-    return entry_resources(entries)
+def _is_outcome(entry: dict[str, Any], resource: dict[str, Any]) -> bool:
+    search = entry.get("search")
+    return resource["resourceType"] == "OperationOutcome" or (
+        isinstance(search, dict) and search.get("mode") == "outcome"
+    )
 
 
-def entry_resources(entries: list[Any]) -> list[dict[str, Any]]:
+def _mode(entry: Any) -> str:
+    search = entry.get("search") if isinstance(entry, dict) else None
+    return text(search.get("mode")) if isinstance(search, dict) else ""
+
+
+def entry_resources(entries: Iterable[Any]) -> list[dict[str, Any]]:
     """The resources of searchset entries; OperationOutcome (search warnings) and junk dropped."""
     out = []
     for entry in entries:
         resource = entry.get("resource") if isinstance(entry, dict) else None
         if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
             continue
-        if (
-            resource["resourceType"] == "OperationOutcome"
-            or (entry.get("search") or {}).get("mode") == "outcome"
-        ):
-            continue
-        out.append(resource)
+        if not _is_outcome(entry, resource):
+            out.append(resource)
     return out
 
 
+def resources_in(value: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Resources of a searchset Bundle (outcome entries dropped) or a single resource."""
+    if value.get("resourceType") != "Bundle":
+        return [dict(value)]
+    return entry_resources(objects(value.get("entry")))
+
+
+def next_page(bundle: Mapping[str, Any]) -> str | None:
+    """The URL of the next page of a searchset, when it says there is one."""
+    for link in objects(bundle.get("link")):
+        if text(link.get("relation")) == "next":
+            return text(link.get("url"))
+    return None
+
+
+@dataclass
+class _Reading:
+    resources: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    missing: list[str] = field(default_factory=list)
+    unreadable_keys: list[str] = field(default_factory=list)
+    incomplete: dict[str, str] = field(default_factory=dict)
+    full_urls: dict[str, dict[str, Any]] = field(default_factory=dict)
+    unreadable: list[Unreadable] = field(default_factory=list)
+
+    def bundle(self, key: str, bundle: Mapping[str, Any]) -> None:
+        entries = bundle.get("entry")
+        if entries is not None and not isinstance(entries, list | dict):
+            self.unreadable_keys.append(key)
+            return
+        out: list[dict[str, Any]] = []
+        for position, entry in enumerate(items(entries)):
+            resource = entry.get("resource") if isinstance(entry, dict) else None
+            if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
+                self.unreadable.append(Unreadable(f"entry {position + 1} of {key}", key, "resource"))
+                continue
+            if _is_outcome(entry, resource):
+                continue
+            url = text(entry.get("fullUrl"))
+            if url and resource["resourceType"] == "Medication":
+                self.full_urls[url] = resource
+            out.append(resource)
+        self.resources[key] = out
+        total = bundle.get("total")
+        # total counts matches; some servers count _include'd resources too: compare with both.
+        matches = sum(1 for e in items(entries) if _mode(e) != "outcome")
+        more = isinstance(total, int | float) and not isinstance(total, bool) and total > matches
+        following = next_page(bundle)
+        if following is not None or more:
+            self.incomplete[key] = following or ""
+
+
 def read_prefetch(prefetch: Mapping[str, Any], keys: Iterable[str]) -> PrefetchResult:
-    resources: dict[str, list[dict[str, Any]]] = {}
-    missing: list[str] = []
+    reading = _Reading()
     for key in keys:
         if key not in prefetch:
-            missing.append(key)
+            reading.missing.append(key)
             continue
         value = prefetch[key]
         if value is None:
-            resources[key] = []
+            reading.resources[key] = []
         elif not isinstance(value, dict) or not isinstance(value.get("resourceType"), str):
-            raise BadHookRequest(f"prefetch '{key}' must be a FHIR resource or null")
+            reading.unreadable_keys.append(key)
         elif value["resourceType"] == "OperationOutcome":
-            missing.append(key)
+            reading.missing.append(key)
+        elif value["resourceType"] == "Bundle":
+            reading.bundle(key, value)
         else:
-            resources[key] = resources_in(value)
-    return PrefetchResult(resources, tuple(missing))
+            reading.resources[key] = [value]
+    return PrefetchResult(
+        reading.resources,
+        tuple(reading.missing),
+        tuple(reading.unreadable_keys),
+        reading.incomplete,
+        reading.full_urls,
+        tuple(reading.unreadable),
+    )

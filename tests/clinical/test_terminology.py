@@ -17,11 +17,11 @@ from hypothesis import strategies as st
 from plugin.clinical.facts.medications import _BY_CODE, _OPIOID_SETS, classify_medicine
 from plugin.clinical.terminology import (
     _MEMO_LIMIT,
-    _SYSTEM_ALIASES,
     PROFILES_DIR,
     Terminology,
     normalise_system,
 )
+from plugin.fhir.concepts import _SYSTEM_ALIASES
 
 VALUESETS = [json.loads(p.read_text()) for p in sorted((PROFILES_DIR / "valuesets").glob("*.json"))]
 TERM = Terminology(VALUESETS)

@@ -234,8 +234,17 @@ def _day(d: date | None) -> str:
     return d.isoformat() if d else "undated"
 
 
+def cut(text: str, limit: int = 80) -> str:
+    """``text`` whole when it fits, else cut at the last word boundary before ``limit`` with "..."."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    head = text[: limit - 3]
+    return (head.rsplit(" ", 1)[0] if " " in head else head).rstrip(" ,;/-") + "..."
+
+
 def evidence_table(evidence: tuple[Evidence, ...]) -> str:
-    rows = [f"| {e.reference} | {_day(e.when)} | {e.what.replace('|', '/')[:80] or '-'} |" for e in evidence]
+    rows = [f"| {e.reference} | {_day(e.when)} | {cut(e.what.replace('|', '/')) or '-'} |" for e in evidence]
     return "\n".join(["| Resource | Date | What |", "|---|---|---|", *rows])
 
 

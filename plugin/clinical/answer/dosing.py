@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from plugin.clinical.facts.model import NaltrexoneOrder
 from plugin.clinical.policy import REGIMENS, XR_INTERVAL_RANGE_DAYS, Policy, Regimen, ScheduledDose
-from plugin.fhir.dates import obj, parse_date, supply_days
+from plugin.fhir.medications import Dosage, MedicationUse, read_medication_use
 
 _TABLET_UNITS = {"tab", "tabs", "tablet", "tablets", "{tbl}", "{tablet}", "{tab}"}
 _PERIOD_DAYS = {"d": 1, "wk": 7, "mo": 30}
@@ -20,52 +19,52 @@ class DraftDosing:
     course_days: float | None
 
 
-def _dose_mg(dosage: dict[str, Any], policy: Policy) -> float | None:
-    for rate in dosage.get("doseAndRate") or []:
-        quantity = rate.get("doseQuantity") if isinstance(rate, dict) else None
-        if not isinstance(quantity, dict) or not isinstance(quantity.get("value"), (int, float)):
-            continue
-        unit = str(quantity.get("code") or quantity.get("unit") or "mg").lower()
-        if unit == "mg":
-            return float(quantity["value"])
-        if unit in _TABLET_UNITS:
-            return float(quantity["value"]) * policy.oral_tablet_mg
+def _dose_mg(dosage: Dosage, policy: Policy) -> float | None:
+    dose = dosage.dose
+    if dose is None:
+        return None
+    unit = (dose.code or dose.unit or "mg").lower()
+    if unit == "mg":
+        return dose.value
+    if unit in _TABLET_UNITS:
+        return dose.value * policy.oral_tablet_mg
     return None
 
 
-def _schedule(dosage: dict[str, Any], mg: float) -> ScheduledDose | None:
-    repeat = obj(obj(dosage.get("timing")).get("repeat"))
-    days = tuple(str(d) for d in repeat.get("dayOfWeek") or [])
-    if days:
-        return ScheduledDose(mg, days_of_week=days)
-    period, unit = repeat.get("period"), repeat.get("periodUnit")
-    if not isinstance(period, (int, float)) or unit not in _PERIOD_DAYS:
+def _schedule(dosage: Dosage, mg: float) -> ScheduledDose | None:
+    if dosage.days_of_week:
+        return ScheduledDose(mg, days_of_week=dosage.days_of_week)
+    period, unit = dosage.period, dosage.period_unit
+    if period is None or unit not in _PERIOD_DAYS:
         return None
-    frequency = repeat.get("frequency")
-    frequency = frequency if isinstance(frequency, int) else 1
-    return ScheduledDose(mg, frequency, round(period * _PERIOD_DAYS[unit]))
+    frequency = dosage.frequency
+    times = int(frequency) if frequency is not None and frequency >= 1 and frequency == int(frequency) else 1
+    return ScheduledDose(mg, times, round(period * _PERIOD_DAYS[unit]))
 
 
-def _course_days(resource: dict[str, Any]) -> float | None:
-    dispense = obj(resource.get("dispenseRequest"))
-    validity = obj(dispense.get("validityPeriod"))
-    start, end = parse_date(validity.get("start")), parse_date(validity.get("end"))
+def _course_days(draft: MedicationUse) -> float | None:
+    start, end = draft.validity
     if start and end:
         return float((end - start).days)
-    return supply_days(dispense)
+    return draft.supply_days
+
+
+def draft_view(order: NaltrexoneOrder) -> MedicationUse:
+    """The draft as read by plugin.fhir (read here when a test built the order by hand)."""
+    return order.view if order.view is not None else read_medication_use(order.resource, "draft", {})
 
 
 def read_dosing(order: NaltrexoneOrder, policy: Policy) -> DraftDosing:
     doses, incomplete = [], False
-    instructions = [d for d in order.resource.get("dosageInstruction") or [] if isinstance(d, dict)]
-    for dosage in instructions:
+    draft = draft_view(order)
+    for dosage in draft.dosages:
         mg = _dose_mg(dosage, policy)
         scheduled = _schedule(dosage, mg) if mg is not None else None
         if scheduled is None:
             incomplete = True
         else:
             doses.append(scheduled)
-    return DraftDosing(tuple(doses), incomplete or not instructions, _course_days(order.resource))
+    return DraftDosing(tuple(doses), incomplete or not draft.dosages, _course_days(draft))
 
 
 def _same_dose(draft: ScheduledDose, documented: ScheduledDose, xr: bool) -> bool:

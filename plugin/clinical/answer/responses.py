@@ -100,13 +100,20 @@ def _unverified(facts: Facts) -> Finding | None:
                 data={
                     "what": "whether naltrexone is active",
                     "reason": "; ".join(sorted({r for _, r in failed})),
+                    "note": _unverified_note(failed),
                 },
             )
     if not failed:
         return None
     whats = sorted({_KEY_MEANING.get(key, key) for key, _ in failed})
     reasons = sorted({reason for _, reason in failed})
-    return Finding("UNVERIFIED", "warning", data={"what": " and ".join(whats), "reason": "; ".join(reasons)})
+    data = {"what": " and ".join(whats), "reason": "; ".join(reasons), "note": _unverified_note(failed)}
+    return Finding("UNVERIFIED", "warning", data=data)
+
+
+def _unverified_note(failed: tuple[tuple[str, str], ...]) -> str:
+    """Every reason in full (the summary is cut at 140 characters): which data, and why."""
+    return "**Not verified:**\n\n" + "\n".join(f"- {key}: {reason}" for key, reason in failed)
 
 
 def unverified_card(facts: Facts) -> dict[str, Any]:
@@ -152,6 +159,13 @@ def _clean_note(facts: Facts) -> str:
         lines.append(
             f"Latest opioid on record: {latest.evidence.reference}, estimated last dose "
             f"{latest.last_dose.isoformat() if latest.last_dose else '-'} (outside every window)."
+        )
+    if facts.unidentified_medications:
+        named = ", ".join(facts.unidentified_medications[:5])
+        more = len(facts.unidentified_medications) - 5
+        lines.append(
+            f"{len(facts.unidentified_medications)} medication entries could not be identified (no RxNorm "
+            f"code or drug name): {named}{f' and {more} more' if more > 0 else ''} - check them by hand."
         )
     if facts.not_checked:
         missing = sorted({_KEY_MEANING.get(key, key) for key in facts.not_checked})

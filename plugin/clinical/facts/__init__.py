@@ -1,21 +1,25 @@
-"""(request, record, now, policy, terminology) -> Facts: every fact with its evidence."""
+"""(request, record, now, policy, terminology) -> Facts: every fact with its evidence.
+
+Facts are made from the record's views (``plugin.fhir``), never from raw FHIR JSON.
+"""
 
 from __future__ import annotations
 
-from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from plugin.clinical.facts.antagonists import (
     classify_drafts,
-    draft_parts,
+    draft_drug,
     is_rescue,
     naltrexone_use,
-    record_medicine,
     rescue_evidence,
 )
 from plugin.clinical.facts.detox import is_taper, open_detox, withdrawal_medicine
 from plugin.clinical.facts.findings import (
+    CodedIndex,
     codings_of,
     completed_detox,
     conditions_ever,
@@ -23,114 +27,153 @@ from plugin.clinical.facts.findings import (
     failed_challenges,
     opioid_screens,
 )
-from plugin.clinical.facts.labs_and_plans import PLANNED_STATUS, liver_tests, planned_surgery
-from plugin.clinical.facts.medications import classify_medicine, opioid_exposure, routes_of
+from plugin.clinical.facts.labs_and_plans import LAB_SETS, PLANNED_STATUS, liver_tests, planned_surgery
+from plugin.clinical.facts.medications import ORDER_TYPES, classify_drug, is_ignored, opioid_exposure
 from plugin.clinical.facts.model import Evidence, Facts, NaltrexoneOrder, NaltrexoneUse, OpioidExposure
-from plugin.clinical.hook_request import DraftOrder, HookRequest
+from plugin.clinical.hook_request import HookRequest
 from plugin.clinical.policy import Policy
 from plugin.clinical.terminology import Terminology
+from plugin.fhir.concepts import RXNORM
 from plugin.fhir.dates import order_start
+from plugin.fhir.medications import SUGGESTION_TAG, MedicationDef, MedicationUse
+from plugin.fhir.record import ReadRecord, Unreadable
+from plugin.fhir.values import obj, objects
 from plugin.record.gather import PatientRecord
 
 __all__ = ["Evidence", "Facts", "NaltrexoneOrder", "OpioidExposure", "build_facts", "naltrexone_orders"]
 
-MEDICATION_TYPES = (
-    "MedicationRequest",
-    "MedicationDispense",
-    "MedicationStatement",
-    "MedicationAdministration",
-)
-SUGGESTION_TAG_SYSTEM = "https://fhir.naltrexone-cds.org/CodeSystem/tags"
-SUGGESTION_TAG_CODE = "suggested-by-naltrexone-cds"
+SUGGESTION_TAG_SYSTEM, SUGGESTION_TAG_CODE = SUGGESTION_TAG
+DEPENDENCE, OUD = "opioid-dependence-current", "opioid-use-disorder"
+WITHDRAWAL = "opioid-withdrawal-condition"
+ALCOHOL_ACUTE, LIVER = "alcohol-intoxication-or-withdrawal", "acute-liver-injury"
+_NAMED = 5  # unreadable entries named on the card, then "and N more"
+_KIND_WORDS = {
+    "MedicationRequest": "medication entries",
+    "MedicationOrder": "medication entries",
+    "MedicationDispense": "medication entries",
+    "MedicationStatement": "medication entries",
+    "MedicationAdministration": "medication entries",
+    "Observation": "observations",
+    "Condition": "conditions",
+}
 
 
 def is_tagged(resource: dict[str, Any]) -> bool:
-    tags = ((resource.get("meta") or {}).get("tag") or []) if isinstance(resource.get("meta"), dict) else []
+    """The resource carries our suggestion tag (an order we suggested, not the clinician's)."""
     return any(
-        isinstance(t, dict)
-        and t.get("system") == SUGGESTION_TAG_SYSTEM
-        and t.get("code") == SUGGESTION_TAG_CODE
-        for t in tags
+        (t.get("system"), t.get("code")) == SUGGESTION_TAG
+        for t in objects(obj(resource.get("meta")).get("tag"))
     )
 
 
-def _draft_medicine(order: DraftOrder, medications: dict[str, dict[str, Any]], term: Terminology) -> Any:
-    codings, text = draft_parts(order, medications)
-    return classify_medicine(codings, text, term, routes_of(order.resource)), text
-
-
 def naltrexone_orders(
-    request: HookRequest, term: Terminology, medications: dict[str, dict[str, Any]] | None = None
+    request: HookRequest, term: Terminology, medications: Mapping[str, MedicationDef] | None = None
 ) -> tuple[tuple[NaltrexoneOrder, ...], tuple[OpioidExposure, ...]]:
     """Naltrexone drafts of this session, and the opioid drafts co-ordered with them."""
     orders: list[NaltrexoneOrder] = []
     opioids: list[OpioidExposure] = []
     for order in request.orders:
-        medicine, text = _draft_medicine(order, medications or {}, term)
+        drug = draft_drug(order, medications or {})
+        medicine = classify_drug(drug, term, order.view.route_list)
         if medicine is None:
             continue
         family, kind = medicine
         if family == "naltrexone":
+            prior = order.view.prior_prescription
             orders.append(
                 NaltrexoneOrder(
                     order.resource,
                     order.reference,
-                    kind,
+                    kind,  # type: ignore[arg-type]
                     order.selected,
-                    is_tagged(order.resource),
-                    "code" if order.codings else "text",
+                    order.view.tagged,
+                    prior.raw if prior is not None else None,
+                    order.view,
                 )
             )
         else:
-            when = None
-            evidence = Evidence(
-                order.resource.get("resourceType", "MedicationRequest"),
-                str(order.resource.get("id") or ""),
-                when,
-                text or "opioid draft order",
-            )
-            opioids.append(OpioidExposure(evidence, kind, None, True, in_this_session=True))
+            evidence = Evidence(order.view.kind, order.view.id, None, drug.name or "opioid draft order")
+            opioids.append(OpioidExposure(evidence, kind, None, True, in_this_session=True))  # type: ignore[arg-type]
     return tuple(orders), tuple(opioids)
 
 
-def _medication_index(record: PatientRecord) -> dict[str, dict[str, Any]]:
-    return {f"Medication/{m['id']}": m for m in record.of_type("Medication") if m.get("id")}
+@dataclass
+class _History:
+    """What the medication entries of the record say, in one pass."""
+
+    exposures: list[OpioidExposure] = field(default_factory=list)
+    naltrexone: list[NaltrexoneUse] = field(default_factory=list)
+    rescue: list[Evidence] = field(default_factory=list)
+    unreadable: list[Unreadable] = field(default_factory=list)
+    unidentified: list[str] = field(default_factory=list)
+    detox: list[Evidence] = field(default_factory=list)  # withdrawal management in progress
+
+
+def _unidentified(use: MedicationUse) -> bool:
+    """No RxNorm code and no text to go by (an NDC or local code alone, an unresolved Medication)."""
+    drug = use.drug
+    return not drug.words and not any(c.system == RXNORM for c in drug.codings)
 
 
 def _record_medicines(
-    record: PatientRecord,
-    medications: dict[str, dict[str, Any]],
-    policy: Policy,
-    term: Terminology,
-    draft_refs: set[str],
-    now: date,
-) -> tuple[list[OpioidExposure], list[NaltrexoneUse], list[Evidence], list[Evidence]]:
-    """One pass over the medication resources: (opioid exposures, naltrexone uses, rescue agents,
-    withdrawal management in progress)."""
-    exposures, naltrexone, rescue, detox = [], [], [], []
-    for kind in MEDICATION_TYPES:
-        for resource in record.of_type(kind):
-            if f"{kind}/{resource.get('id')}" in draft_refs:
-                continue  # the draft under decision, echoed back by the EHR's search
-            medicine, codings, text = record_medicine(resource, medications, term)
-            if medicine is None:
-                if is_rescue(codings, text, term) and (found := rescue_evidence(resource, text)):
-                    rescue.append(found)
-                elif (managed := withdrawal_medicine(resource, codings, text, term)) is not None:
-                    detox.append(managed)
-            elif medicine[0] == "opioid":
-                exposure = opioid_exposure(resource, medicine[1], text, policy)  # type: ignore[arg-type]
-                if exposure is not None:
-                    exposures.append(exposure)
-                    if exposure.ongoing and kind == "MedicationRequest" and is_taper(resource, now):
-                        detox.append(exposure.evidence)
-            elif (use := naltrexone_use(resource, medicine[1], text, policy)) is not None:  # type: ignore[arg-type]
-                naltrexone.append(use)
-    return exposures, naltrexone, rescue, detox
+    read: ReadRecord, policy: Policy, term: Terminology, draft_refs: set[str], now: date
+) -> _History:
+    found = _History()
+    for use in read.medication_uses:
+        if not use.drug.readable or (draft_refs and use.reference in draft_refs):
+            continue  # the draft under decision echoed by the EHR's search; unreadable ones are named
+        medicine = classify_drug(use.drug, term, use.route_list)
+        if medicine is None:
+            if is_rescue(use.drug, term):
+                if (rescue := rescue_evidence(use)) is not None:
+                    found.rescue.append(rescue)
+            elif (managed := withdrawal_medicine(use, use.drug, term)) is not None:
+                found.detox.append(managed)
+            elif _unidentified(use) and not is_ignored(use):
+                found.unidentified.append(use.reference)
+            continue
+        if medicine[0] == "opioid":
+            exposure = opioid_exposure(use, medicine[1], policy)  # type: ignore[arg-type]
+            if exposure is not None:
+                found.exposures.append(exposure)
+                if exposure.ongoing and use.kind in ORDER_TYPES and is_taper(use, now):
+                    found.detox.append(exposure.evidence)
+            elif not is_ignored(use):
+                found.unreadable.append(Unreadable(use.reference, use.key, "date"))
+        elif (naltrexone := naltrexone_use(use, medicine[1], policy)) is not None:  # type: ignore[arg-type]
+            found.naltrexone.append(naltrexone)
+    return found
+
+
+def unreadable_reasons(unreadable: Iterable[Unreadable]) -> tuple[tuple[str, str], ...]:
+    """(prefetch key, reason) per key: "2 medication entries could not be read: MedicationRequest/x, …"."""
+    by_key: dict[str, list[Unreadable]] = {}
+    for entry in unreadable:
+        by_key.setdefault(entry.key, []).append(entry)
+    out = []
+    for key, entries in by_key.items():
+        kinds = {e.reference.partition("/")[0] for e in entries}
+        words = _KIND_WORDS.get(kinds.pop(), "entries") if len(kinds) == 1 else "entries"
+        names = [f"{e.reference} ({e.part})" for e in entries[:_NAMED]]
+        more = f" and {len(entries) - _NAMED} more" if len(entries) > _NAMED else ""
+        out.append((key, f"{len(entries)} {words} could not be read: {', '.join(names)}{more}"))
+    return tuple(out)
+
+
+def _unique(views: Iterable[Any]) -> list[Any]:
+    """Views in first-seen order, each once (an observation can be in several value sets)."""
+    seen: dict[int, Any] = {}
+    for view in views:
+        if isinstance(view, list):
+            for v in view:
+                seen.setdefault(id(v), v)
+        else:
+            seen.setdefault(id(view), view)
+    return list(seen.values())
 
 
 def _alcohol_indication(orders: tuple[NaltrexoneOrder, ...], term: Terminology) -> bool:
-    reasons = [c for o in orders for r in o.resource.get("reasonCode") or [] for c in codings_of(r)]
+    reasons = [c for o in orders if o.view is not None for r in o.view.reasons for c in r.codings]
     return term.any_in("alcohol-use-disorder", reasons)
 
 
@@ -143,45 +186,48 @@ def _planned_start(orders: tuple[NaltrexoneOrder, ...]) -> date | None:
 def build_facts(
     request: HookRequest, record: PatientRecord, now: date, policy: Policy, term: Terminology
 ) -> Facts:
-    medications = _medication_index(record)
-    orders, drafted_opioids = naltrexone_orders(request, term, medications)
-    opioid_drafts, rescue_drafts = classify_drafts(request.orders, medications, term)
+    read = record.read
+    orders, drafted_opioids = naltrexone_orders(request, term, read.medications)
+    opioid_drafts, rescue_drafts = classify_drafts(request.orders, read.medications, term)
     draft_refs = {o.reference for o in request.orders if o.reference}
-    exposures, naltrexone_uses, rescue, detox_meds = _record_medicines(
-        record, medications, policy, term, draft_refs, now
-    )
-    activities = [r for kind in ("Encounter", "Procedure", "EpisodeOfCare") for r in record.of_type(kind)]
-    observations = record.of_type("Observation")
-    conditions = record.of_type("Condition")
-    positive, negative = opioid_screens(observations, term, policy, now)
-    scheduled = {kind: record.of_type(kind) for kind in PLANNED_STATUS}
-    counted = Counter(r.get("resourceType") for rs in record.by_key.values() for r in rs)
+    history = _record_medicines(read, policy, term, draft_refs, now)
+    activities = [a for kind in ("Encounter", "Procedure", "EpisodeOfCare") for a in read.of(kind)]
+    observations = CodedIndex(read.observations, term)
+    conditions = CodedIndex(read.conditions, term)
+    screened = _unique([*observations.coded("opioid-urine-drug-screening"), *observations.with_components])
+    positive, negative, unread_screens = opioid_screens(screened, term, policy, now)
+    unreadable = [*read.unreadable, *history.unreadable]
+    unreadable += [Unreadable(o.reference, o.key, "result") for o in unread_screens]
     return Facts(
         now=now,
         patient_id=request.patient_id,
         orders=orders,
-        opioid_exposures=tuple(exposures) + drafted_opioids,
+        opioid_exposures=tuple(history.exposures) + drafted_opioids,
         positive_opioid_screens=tuple(positive),
         negative_opioid_screens=tuple(negative),
-        failed_naloxone_challenges=tuple(failed_challenges(observations, conditions, term)),
-        dependence_conditions=tuple(conditions_in(conditions, "opioid-dependence-current", term)),
-        opioid_withdrawal=tuple(conditions_in(conditions, "opioid-withdrawal-condition", term)),
-        detox_in_progress=tuple(open_detox(activities, term) + detox_meds),
-        completed_detox=tuple(
-            completed_detox(record.of_type("Procedure"), record.of_type("Encounter"), term)
+        failed_naloxone_challenges=tuple(
+            failed_challenges(read.observations, conditions.coded("naloxone-challenge-failed"), term)
         ),
+        dependence_conditions=tuple(conditions_in(conditions.coded(DEPENDENCE), DEPENDENCE, term)),
+        opioid_withdrawal=tuple(conditions_in(conditions.coded(WITHDRAWAL), WITHDRAWAL, term)),
+        detox_in_progress=tuple(open_detox(activities, term) + history.detox),
+        completed_detox=tuple(completed_detox(read.of("Procedure"), read.of("Encounter"), term)),
         alcohol_indication=_alcohol_indication(orders, term),
-        checked={str(k): v for k, v in sorted(counted.items())},
-        unverified=tuple((f.key, f.reason) for f in record.failures),
+        checked=read.counts,
+        unverified=tuple((f.key, f.reason) for f in record.failures) + unreadable_reasons(unreadable),
         planned_start=_planned_start(orders),
         opioid_drafts=opioid_drafts,
         rescue_drafts=rescue_drafts,
-        naltrexone_on_record=tuple(naltrexone_uses),
-        rescue_on_record=tuple(rescue),
-        opioid_use_disorder=tuple(conditions_ever(conditions, "opioid-use-disorder", term)),
-        alcohol_acute=tuple(conditions_in(conditions, "alcohol-intoxication-or-withdrawal", term)),
-        liver_disease=tuple(conditions_in(conditions, "acute-liver-injury", term)),
-        liver_tests=tuple(liver_tests(observations, policy, term)),
-        planned_surgery=tuple(planned_surgery(scheduled, now, term)),
+        naltrexone_on_record=tuple(history.naltrexone),
+        rescue_on_record=tuple(history.rescue),
+        opioid_use_disorder=tuple(conditions_ever(conditions.coded(OUD), OUD, term)),
+        alcohol_acute=tuple(conditions_in(conditions.coded(ALCOHOL_ACUTE), ALCOHOL_ACUTE, term)),
+        liver_disease=tuple(conditions_in(conditions.coded(LIVER), LIVER, term)),
+        liver_tests=tuple(liver_tests(_unique(observations.coded(s) for s in LAB_SETS), policy, term)),
+        planned_surgery=tuple(planned_surgery({k: read.of(k) for k in PLANNED_STATUS}, now, term)),
         not_checked=record.not_checked,
+        unidentified_medications=tuple(history.unidentified),
     )
+
+
+__all__ += ["codings_of", "is_tagged", "unreadable_reasons"]

@@ -8,65 +8,58 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, timedelta
-from typing import Any
 
 from plugin.clinical.facts.medications import (
-    IGNORED_STATUS,
-    ONGOING_STATUS,
-    Medicine,
-    _last_dose,
-    _started,
-    classify_medicine,
-    medication_parts,
-    routes_of,
+    ORDER_TYPES,
+    classify_drug,
+    is_ignored,
+    is_ongoing,
+    last_dose,
+    started,
 )
 from plugin.clinical.facts.model import Evidence, NaltrexoneForm, NaltrexoneUse, OpioidDraft
 from plugin.clinical.hook_request import DraftOrder
 from plugin.clinical.policy import Policy
 from plugin.clinical.terminology import Terminology
-from plugin.fhir.dates import effective_date, parse_date
+from plugin.fhir.medications import Drug, MedicationDef, MedicationUse
 
 
-def draft_parts(order: DraftOrder, medications: Mapping[str, dict[str, Any]]) -> tuple[list[dict], str]:
-    """(codings, text) of a draft's drug, resolving a server-side Medication when the record has it."""
-    codings, text = list(order.codings), order.text
-    if order.unresolved_medication and not codings:
-        codings, extra = medication_parts(
-            {"medicationReference": {"reference": order.unresolved_medication}}, medications
-        )
-        text = " ".join(t for t in (text, extra) if t)
-    return codings, text
+def draft_drug(order: DraftOrder, medications: Mapping[str, MedicationDef]) -> Drug:
+    """A draft's drug, with its server-side Medication filled in when the record has it."""
+    return order.drug.resolve(medications)
 
 
-def is_rescue(codings: list[dict[str, Any]], text: str, term: Terminology) -> bool:
+def is_rescue(drug: Drug, term: Terminology) -> bool:
     """Naloxone/nalmefene rescue product (callers rule out buprenorphine/naloxone first)."""
+    codings = drug.codings
     return term.any_in("opioid-overdose-rescue", codings) or (
-        not codings and term.mentions("opioid-overdose-rescue", text)
+        not codings and term.mentions("opioid-overdose-rescue", drug.words)
     )
 
 
 def classify_drafts(
-    orders: tuple[DraftOrder, ...], medications: Mapping[str, dict[str, Any]], term: Terminology
+    orders: tuple[DraftOrder, ...], medications: Mapping[str, MedicationDef], term: Terminology
 ) -> tuple[tuple[OpioidDraft, ...], tuple[Evidence, ...]]:
     """(opioid-containing drafts, rescue-agent drafts) of the session."""
     opioids: list[OpioidDraft] = []
     rescue: list[Evidence] = []
     for order in orders:
-        codings, text = draft_parts(order, medications)
-        medicine = classify_medicine(codings, text, term, routes_of(order.resource))
+        drug = draft_drug(order, medications)
+        medicine = classify_drug(drug, term, order.view.route_list)
         if medicine is not None and medicine[0] == "naltrexone":
             continue
-        evidence = Evidence("MedicationRequest", str(order.resource.get("id") or ""), None, text or "draft")
+        evidence = Evidence("MedicationRequest", order.view.id, None, drug.name or "draft")
         systemic = medicine is not None
+        codings, words = drug.codings, drug.words
         antidiarrheal = term.any_in("opioid-antidiarrheal", codings) or term.mentions(
-            "opioid-antidiarrheal", text
+            "opioid-antidiarrheal", words
         )
         if not systemic and not antidiarrheal:
-            if is_rescue(codings, text, term):
+            if is_rescue(drug, term):
                 rescue.append(evidence)
             continue
         if term.any_in("opioid-antitussive", codings) or (
-            systemic and term.mentions("opioid-antitussive", text)
+            systemic and term.mentions("opioid-antitussive", words)
         ):
             product = "antitussive"
         else:
@@ -75,23 +68,17 @@ def classify_drafts(
     return tuple(opioids), tuple(rescue)
 
 
-def naltrexone_use(
-    resource: Mapping[str, Any], form: NaltrexoneForm, what: str, policy: Policy
-) -> NaltrexoneUse | None:
+def naltrexone_use(use: MedicationUse, form: NaltrexoneForm, policy: Policy) -> NaltrexoneUse | None:
     """What one record entry says about naltrexone use; None when it documents none."""
-    kind = str(resource.get("resourceType"))
-    status = str(resource.get("status") or "")
-    if status in IGNORED_STATUS.get(kind, ()):
+    if is_ignored(use):
         return None
-    ongoing = status in ONGOING_STATUS.get(kind, ())
+    ongoing = is_ongoing(use)
     xr = form == "xr-injectable"
     last: date | None
-    if kind in ("MedicationAdministration", "MedicationStatement"):
-        last = effective_date(dict(resource)) or parse_date(resource.get("dateAsserted"))
-    else:
-        supply_end = _last_dose(resource, policy)
-        start = _started(resource)
-        last = supply_end
+    supply_end = last_dose(use, policy)
+    last = supply_end
+    if use.kind in ORDER_TYPES or use.kind == "MedicationDispense":
+        start = started(use)
         if xr and supply_end is not None:
             # The last injection covered by the supply: an injection blocks for its whole interval.
             last = max(start or supply_end, supply_end - timedelta(days=policy.xr_interval_days))
@@ -99,21 +86,13 @@ def naltrexone_use(
         return None
     blockade = policy.xr_blockade_days if xr else policy.oral_blockade_days
     until = None if ongoing or last is None else last + timedelta(days=blockade)
-    evidence = Evidence(kind, str(resource.get("id") or ""), _started(resource) if ongoing else last, what)
-    return NaltrexoneUse(evidence, form, ongoing, last, until, kind == "MedicationRequest")
+    evidence = Evidence(use.kind, use.id, started(use) if ongoing else last, use.drug.name)
+    return NaltrexoneUse(evidence, form, ongoing, last, until, use.kind in ORDER_TYPES)
 
 
-def record_medicine(
-    resource: Mapping[str, Any], medications: Mapping[str, dict[str, Any]], term: Terminology
-) -> tuple[Medicine | None, list[dict[str, Any]], str]:
-    codings, text = medication_parts(resource, medications)
-    return classify_medicine(codings, text, term, routes_of(resource)), codings, text
-
-
-def rescue_evidence(resource: Mapping[str, Any], text: str) -> Evidence | None:
+def rescue_evidence(use: MedicationUse) -> Evidence | None:
     """A rescue product entry that counts as "on hand" (not cancelled, not refused)."""
-    kind = str(resource.get("resourceType"))
-    if str(resource.get("status") or "") in IGNORED_STATUS.get(kind, set()) | {"stopped"}:
+    if is_ignored(use) or use.status == "stopped":
         return None
-    when = _started(resource) or effective_date(dict(resource)) or parse_date(resource.get("dateAsserted"))
-    return Evidence(kind, str(resource.get("id") or ""), when, text)
+    when = started(use) or use.effective.end or use.effective_at or use.asserted
+    return Evidence(use.kind, use.id, when, use.drug.name)

@@ -8,13 +8,13 @@ clonidine whose reason is opioid dependence or withdrawal), or an active opioid 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import date
-from typing import Any
 
 from plugin.clinical.facts.model import Evidence
 from plugin.clinical.terminology import Terminology
-from plugin.fhir.dates import obj, parse_date, period_end, period_start
+from plugin.fhir.clinical import Activity
+from plugin.fhir.medications import Drug, MedicationUse
 
 # Statuses that mean "still going on" (FHIR R4 Encounter, Procedure, EpisodeOfCare, medication resources).
 OPEN_STATUS = {
@@ -26,68 +26,41 @@ ACTIVE_MEDICATION = {"active", "on-hold", "intended", "in-progress", "preparatio
 _TAPER = re.compile(r"\b(taper\w*|wean\w*|then stop|then discontinue)\b")
 
 
-def _codings(concept: Any) -> list[dict[str, Any]]:
-    return [c for c in obj(concept).get("coding") or [] if isinstance(c, dict)]
-
-
-def _concepts(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
-
-
-def _status(resource: Mapping[str, Any]) -> str:
-    status = resource.get("status")
-    return status.lower() if isinstance(status, str) else ""
-
-
-def open_detox(resources: Iterable[Mapping[str, Any]], term: Terminology) -> list[Evidence]:
+def open_detox(activities: Iterable[Activity], term: Terminology) -> list[Evidence]:
     """Detox encounters, procedures and episodes of care that are still open."""
     out = []
-    for r in resources:
-        kind = str(r.get("resourceType"))
-        if _status(r) not in OPEN_STATUS.get(kind, ()):
+    for a in activities:
+        if a.status not in OPEN_STATUS.get(a.kind, ()):
             continue
-        codings = _codings(r.get("code")) + [c for t in _concepts(r.get("type")) for c in _codings(t)]
+        codings = [c for concept in (a.code, *a.types) if concept is not None for c in concept.codings]
         if term.any_in("opioid-detoxification", codings):
-            start = period_start(r.get("period")) or period_start(r.get("performedPeriod"))
-            out.append(Evidence(kind, str(r.get("id") or ""), start, "detox in progress"))
+            out.append(Evidence(a.kind, a.id, a.period.start, "detox in progress"))
     return out
 
 
-def _ends_in_future(dosages: list[dict[str, Any]], now: date) -> bool:
-    ends = [period_end(obj(obj(d.get("timing")).get("repeat")).get("boundsPeriod")) for d in dosages]
-    return any(e is not None and e >= now for e in ends)
-
-
-def is_taper(resource: Mapping[str, Any], now: date) -> bool:
+def is_taper(use: MedicationUse, now: date) -> bool:
     """An opioid order written as a taper: the sig says so, or sequenced time-bounded steps."""
-    dosages = [d for d in _concepts(resource.get("dosageInstruction") or []) if isinstance(d, dict)]
-    texts = " ".join(str(d.get("text") or "") for d in dosages).lower()
-    if _TAPER.search(texts):
+    dosages = use.dosages
+    if _TAPER.search(" ".join(d.text for d in dosages).lower()):
         return True
-    steps = {d.get("sequence") for d in dosages if d.get("sequence") is not None}
-    return len(steps) >= 2 and _ends_in_future(dosages, now)
+    steps = {d.sequence for d in dosages if d.sequence is not None}
+    return len(steps) >= 2 and any(d.bounds.end is not None and d.bounds.end >= now for d in dosages)
 
 
-def withdrawal_medicine(
-    resource: Mapping[str, Any], codings: list[dict[str, Any]], text: str, term: Terminology
-) -> Evidence | None:
+def withdrawal_medicine(use: MedicationUse, drug: Drug, term: Terminology) -> Evidence | None:
     """Active lofexidine, or active clonidine prescribed for opioid dependence/withdrawal."""
-    if _status(resource) not in ACTIVE_MEDICATION:
+    if use.status not in ACTIVE_MEDICATION:
         return None
+    codings, text = drug.codings, drug.words
     lofexidine = term.any_in("opioid-withdrawal-management", codings) or term.mentions(
         "opioid-withdrawal-management", text
     )
     clonidine = term.any_in("clonidine", codings) or term.mentions("clonidine", text)
     if clonidine and not lofexidine:
-        reasons = [c for r in _concepts(resource.get("reasonCode") or []) for c in _codings(r)]
+        reasons = [c for r in use.reasons for c in r.codings]
         if not term.any_in("opioid-use-disorder", reasons):
             return None
     if not (lofexidine or clonidine):
         return None
-    when = parse_date(resource.get("authoredOn")) or period_start(resource.get("effectivePeriod"))
-    return Evidence(
-        str(resource.get("resourceType")),
-        str(resource.get("id") or ""),
-        when,
-        text or "withdrawal management",
-    )
+    when = use.authored or use.effective.start
+    return Evidence(use.kind, use.id, when, drug.name or "withdrawal management")

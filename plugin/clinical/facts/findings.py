@@ -1,15 +1,14 @@
-"""Observations, Conditions, Procedures and Encounters turned into dated evidence."""
+"""Observations, Conditions, Procedures and Encounters (as views) turned into dated evidence."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
 from plugin.clinical.facts.model import Evidence
 from plugin.clinical.facts.urine_screens import (
     Assay,
-    Result,
     UrineTest,
     assay_of,
     load_assays,
@@ -18,188 +17,170 @@ from plugin.clinical.facts.urine_screens import (
     standing_positives,
     text_result,
 )
+from plugin.clinical.facts.urine_screens import Result as ScreenResult
 from plugin.clinical.policy import Policy
-from plugin.clinical.terminology import Terminology, normalise_system
-from plugin.fhir.dates import effective_date, obj, parse_date, period_end, period_start
+from plugin.clinical.terminology import Terminology
+from plugin.fhir.clinical import Activity, Condition, Observation
+from plugin.fhir.clinical import Result as Reading
+from plugin.fhir.concepts import Coding, Concept
 
 _INACTIVE_CLINICAL = {"inactive", "remission", "resolved"}
 _NOT_TRUE = {"refuted", "entered-in-error"}
+_NOT_RESULTS = {"entered-in-error", "cancelled"}
 
 
-def codings_of(concept: Any) -> list[dict[str, Any]]:
-    if not isinstance(concept, dict):
-        return []
-    return [c for c in concept.get("coding") or [] if isinstance(c, dict)]
+def codings_of(concept: Concept | None) -> tuple[Coding, ...]:
+    return concept.codings if concept is not None else ()
 
 
-def _concept_text(concept: Any) -> str:
-    if not isinstance(concept, dict):
-        return ""
-    return " ".join(
-        [str(concept.get("text") or "")] + [str(c.get("display") or "") for c in codings_of(concept)]
-    )
+class CodedIndex:
+    """Views by the value sets their code is in: one terminology lookup per view, then each question
+    about the record ("which conditions are opioid dependence?") is a dict lookup, not a re-walk."""
+
+    def __init__(self, views: Iterable[Observation | Condition], term: Terminology) -> None:
+        self._by_set: dict[str, list[Observation | Condition]] = {}
+        self.with_components: list[Observation] = []
+        for view in views:
+            for name in term.sets_of(codings_of(view.code)):
+                self._by_set.setdefault(name, []).append(view)
+            if isinstance(view, Observation) and view.has_components:
+                self.with_components.append(view)
+
+    def coded(self, valueset: str) -> list[Any]:
+        return self._by_set.get(valueset, [])
 
 
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return float(value.strip())
-        except ValueError:
-            return None
-    return None
-
-
-def _cutoff(part: Mapping[str, Any], assay: Assay, policy: Policy) -> float | None:
+def _cutoff(part: Reading, assay: Assay, policy: Policy) -> float | None:
     """The lab's cutoff (referenceRange.high), else the policy cutoff of the analyte (ng/mL)."""
-    for ranges in (part.get("referenceRange"),):
-        for r in ranges if isinstance(ranges, list) else [ranges]:
-            high = _number(obj(obj(r).get("high")).get("value"))
-            if high is not None:
-                return high
-    unit = str(obj(part.get("valueQuantity")).get("code") or obj(part.get("valueQuantity")).get("unit") or "")
+    for r in part.ranges:
+        if r.high is not None:
+            return r.high.value
+    quantity = part.value_quantity
+    unit = (quantity.code or quantity.unit) if quantity is not None else ""
     if unit.strip().lower() in ("", "ng/ml", "ug/l", "µg/l"):
         return policy_cutoff(assay, policy)
     return None
 
 
-def screen_result(part: Mapping[str, Any], term: Terminology, assay: Assay, policy: Policy) -> Result:
+def screen_result(part: Reading, term: Terminology, assay: Assay, policy: Policy) -> ScreenResult:
     """Result of one urine test: coded value or interpretation, words, else a quantity against its cutoff."""
-    interpretations = part.get("interpretation")
-    interpretations = interpretations if isinstance(interpretations, list) else [interpretations]
-    value = part.get("valueCodeableConcept")
-    codings = codings_of(value) + [c for i in interpretations for c in codings_of(i)]
+    value = part.value_concept
+    codings = codings_of(value) + tuple(c for i in part.interpretations for c in i.codings)
     if term.any_in("urine-drug-screen-positive", codings):
         return "positive"
     if term.any_in("urine-drug-screen-negative", codings):
         return "negative"
-    boolean = part.get("valueBoolean")
-    words = [str(boolean).lower()] if isinstance(boolean, bool) else []
-    words += [t for t in (part.get("valueString"), _concept_text(value)) if isinstance(t, str)]
-    for text in words:
-        if (said := text_result(text)) != "unknown":
+    words = [str(part.value_boolean).lower()] if part.value_boolean is not None else []
+    words += [t for t in (part.value_string, value.words if value is not None else "") if t]
+    for words_said in words:
+        if (said := text_result(words_said)) != "unknown":
             return said
-    amount = _number(obj(part.get("valueQuantity")).get("value"))
-    if amount is not None:
-        return quantity_result(amount, _cutoff(part, assay, policy))
+    if part.value_quantity is not None:
+        return quantity_result(part.value_quantity.value, _cutoff(part, assay, policy))
     return "unknown"
 
 
-def urine_tests(observations: Iterable[dict[str, Any]], term: Terminology, policy: Policy) -> list[UrineTest]:
-    """Every opioid urine test result; panel components are read one by one."""
+def urine_tests(
+    observations: Iterable[Observation], term: Terminology, policy: Policy
+) -> tuple[list[UrineTest], list[Observation]]:
+    """(every opioid urine test result, screens with no readable result); panel components one by one.
+
+    A screen with no readable result at all (no value, or values of the wrong type) is returned so that
+    the answer names it: it may be the positive one.
+    """
     assays = load_assays()
     tests: list[UrineTest] = []
+    unreadable: list[Observation] = []
     for obs in observations:
-        if obs.get("status") in ("entered-in-error", "cancelled"):
+        if obs.status in _NOT_RESULTS:
             continue
-        parts = [obs] + [c for c in obs.get("component") or [] if isinstance(c, dict)]
-        for part in parts:
-            codings = codings_of(part.get("code"))
+        for part in (obs.result, *obs.components):
+            codings = codings_of(part.code)
             if not term.any_in("opioid-urine-drug-screening", codings):
                 continue
-            assay = assay_of(
-                ((normalise_system(c.get("system")), str(c.get("code"))) for c in codings), assays
-            )
+            assay = assay_of(((c.system, c.code) for c in codings), assays)
             if assay is None:
                 continue
-            evidence = Evidence(
-                "Observation",
-                str(obs.get("id") or ""),
-                effective_date(obs),  # only for screens: most observations are other tests
-                _concept_text(part.get("code")).strip(),
-            )
+            what = part.code.name if part.code is not None else ""
+            evidence = Evidence("Observation", obs.id, obs.when, what)
             tests.append(UrineTest(evidence, assay, screen_result(part, term, assay, policy)))
-    return tests
+            if (
+                not part.has_value
+                and obs.status not in ("registered", "preliminary")
+                and obs not in unreadable
+            ):
+                unreadable.append(obs)
+    return tests, unreadable
 
 
 def opioid_screens(
-    observations: Iterable[dict[str, Any]], term: Terminology, policy: Policy, now: date
-) -> tuple[list[Evidence], list[Evidence]]:
-    """(positives that still stand, negatives): analyte by analyte (docs/urine-drug-screens.md)."""
-    tests = urine_tests(observations, term, policy)
+    observations: Iterable[Observation], term: Terminology, policy: Policy, now: date
+) -> tuple[list[Evidence], list[Evidence], list[Observation]]:
+    """(positives that still stand, negatives, unreadable screens): analyte by analyte
+    (docs/urine-drug-screens.md)."""
+    tests, unreadable = urine_tests(observations, term, policy)
     standing = standing_positives(tests, now, policy.urine_screen_lookback_days)
-    return [t.evidence for t in standing], [t.evidence for t in tests if t.result == "negative"]
+    negatives = [t.evidence for t in tests if t.result == "negative"]
+    return [t.evidence for t in standing], negatives, unreadable
 
 
-def _condition_date(condition: Mapping[str, Any]) -> date | None:
-    dates = [
-        parse_date(condition.get("recordedDate")),
-        parse_date(condition.get("onsetDateTime")),
-        period_start(condition.get("onsetPeriod")),
-    ]
-    known = [d for d in dates if d]
+def _condition_date(condition: Condition) -> date | None:
+    known = [d for d in (condition.recorded, condition.onset) if d]
     return max(known) if known else None
 
 
-def _condition_is_active(condition: Mapping[str, Any]) -> bool:
-    clinical = {str(c.get("code")) for c in codings_of(condition.get("clinicalStatus"))}
-    verification = {str(c.get("code")) for c in codings_of(condition.get("verificationStatus"))}
-    if verification & _NOT_TRUE:
+def _condition_is_active(condition: Condition) -> bool:
+    if condition.verification & _NOT_TRUE:
         return False
-    if clinical:
-        return not clinical <= _INACTIVE_CLINICAL
-    return not (condition.get("abatementDateTime") or condition.get("abatementPeriod"))
+    if condition.clinical:
+        return not condition.clinical <= _INACTIVE_CLINICAL
+    return not condition.abated
 
 
-def conditions_in(conditions: Iterable[dict[str, Any]], valueset: str, term: Terminology) -> list[Evidence]:
+def _condition_evidence(c: Condition) -> Evidence:
+    return Evidence("Condition", c.id, _condition_date(c), c.code.name if c.code is not None else "")
+
+
+def conditions_in(conditions: Iterable[Condition], valueset: str, term: Terminology) -> list[Evidence]:
     """Active, not refuted Conditions coded in ``valueset``."""
     return [
-        Evidence(
-            "Condition", str(c.get("id") or ""), _condition_date(c), _concept_text(c.get("code")).strip()
-        )
+        _condition_evidence(c)
         for c in conditions
-        if term.any_in(valueset, codings_of(c.get("code"))) and _condition_is_active(c)
+        if term.any_in(valueset, codings_of(c.code)) and _condition_is_active(c)
     ]
 
 
-def conditions_ever(conditions: Iterable[dict[str, Any]], valueset: str, term: Terminology) -> list[Evidence]:
+def conditions_ever(conditions: Iterable[Condition], valueset: str, term: Terminology) -> list[Evidence]:
     """Conditions coded in ``valueset`` at any time (remission and resolved count), unless refuted."""
-    out = []
-    for c in conditions:
-        verification = {str(x.get("code")) for x in codings_of(c.get("verificationStatus"))}
-        if verification & _NOT_TRUE or not term.any_in(valueset, codings_of(c.get("code"))):
-            continue
-        out.append(
-            Evidence(
-                "Condition", str(c.get("id") or ""), _condition_date(c), _concept_text(c.get("code")).strip()
-            )
-        )
-    return out
+    return [
+        _condition_evidence(c)
+        for c in conditions
+        if term.any_in(valueset, codings_of(c.code)) and not (c.verification & _NOT_TRUE)
+    ]
 
 
 def failed_challenges(
-    observations: Iterable[dict[str, Any]], conditions: Iterable[dict[str, Any]], term: Terminology
+    observations: Iterable[Observation], conditions: Iterable[Condition], term: Terminology
 ) -> list[Evidence]:
     out = conditions_in(conditions, "naloxone-challenge-failed", term)
     for obs in observations:
-        if obs.get("status") in ("entered-in-error", "cancelled"):
-            continue
-        codings = codings_of(obs.get("code")) + codings_of(obs.get("valueCodeableConcept"))
-        if term.any_in("naloxone-challenge-failed", codings):
-            out.append(
-                Evidence("Observation", str(obs.get("id") or ""), effective_date(obs), "naloxone challenge")
-            )
+        codings = codings_of(obs.code) + codings_of(obs.result.value_concept)
+        if term.any_in("naloxone-challenge-failed", codings) and obs.status not in _NOT_RESULTS:
+            out.append(Evidence("Observation", obs.id, obs.when, "naloxone challenge"))
     return out
 
 
 def completed_detox(
-    procedures: Iterable[dict[str, Any]], encounters: Iterable[dict[str, Any]], term: Terminology
+    procedures: Iterable[Activity], encounters: Iterable[Activity], term: Terminology
 ) -> list[Evidence]:
     """Completed detoxification; ``when`` is the day it ended."""
     out = []
     for p in procedures:
-        if p.get("status") == "completed" and term.any_in("opioid-detoxification", codings_of(p.get("code"))):
-            end = period_end(p.get("performedPeriod")) or parse_date(p.get("performedDateTime"))
-            out.append(
-                Evidence("Procedure", str(p.get("id") or ""), end, _concept_text(p.get("code")).strip())
-            )
+        if p.status == "completed" and term.any_in("opioid-detoxification", codings_of(p.code)):
+            end = p.period.end or p.at
+            out.append(Evidence("Procedure", p.id, end, p.code.name if p.code is not None else ""))
     for e in encounters:
-        types = [c for t in e.get("type") or [] for c in codings_of(t)]
-        if e.get("status") == "finished" and term.any_in("opioid-detoxification", types):
-            out.append(
-                Evidence("Encounter", str(e.get("id") or ""), period_end(e.get("period")), "detox encounter")
-            )
+        types = [c for t in e.types for c in t.codings]
+        if e.status == "finished" and term.any_in("opioid-detoxification", types):
+            out.append(Evidence("Encounter", e.id, e.period.end, "detox encounter"))
     return out

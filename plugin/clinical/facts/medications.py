@@ -1,37 +1,32 @@
-"""Which medicine an order/record entry is, and when its last dose probably was."""
+"""Which medicine an order/record entry is, and when its last dose probably was (from the views)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable
 from datetime import date
-from typing import Any
 
 from plugin.clinical.facts.model import Evidence, NaltrexoneForm, OpioidClass, OpioidExposure
 from plugin.clinical.policy import Policy
 from plugin.clinical.terminology import Terminology
-from plugin.fhir.dates import (
-    duration_days,
-    effective_date,
-    obj,
-    parse_date,
-    period_end,
-    period_start,
-    plus_days,
-    supply_days,
-)
+from plugin.fhir.concepts import Coding, Concept
+from plugin.fhir.dates import plus_days
+from plugin.fhir.medications import Drug, MedicationUse
 
 IGNORED_STATUS = {
     "MedicationRequest": {"entered-in-error", "cancelled", "draft"},
+    "MedicationOrder": {"entered-in-error", "cancelled", "draft"},
     "MedicationDispense": {"entered-in-error", "cancelled", "declined"},
     "MedicationStatement": {"entered-in-error", "not-taken"},
     "MedicationAdministration": {"entered-in-error", "not-done"},
 }
 ONGOING_STATUS = {
     "MedicationRequest": {"active", "on-hold"},
+    "MedicationOrder": {"active", "on-hold"},
     "MedicationDispense": {"in-progress", "preparation"},
     "MedicationStatement": {"active", "intended"},
     "MedicationAdministration": {"in-progress"},
 }
+ORDER_TYPES = frozenset({"MedicationRequest", "MedicationOrder"})
 # Most specific first: the XR buprenorphine products are also buprenorphine.
 _OPIOID_SETS: tuple[tuple[str, OpioidClass], ...] = (
     ("buprenorphine-extended-release-injectable", "xr-buprenorphine"),
@@ -51,23 +46,46 @@ _BY_CODE: tuple[tuple[str, Medicine], ...] = (
 )
 
 
-def _naltrexone_form(text: str, routes: Iterable[dict[str, Any]], term: Terminology) -> NaltrexoneForm:
-    if term.any_in("route-intramuscular", routes) or term.mentions("naltrexone-xr-injectable", text):
+def _route_codings(routes: Iterable[Concept]) -> list[Coding]:
+    return [c for route in routes for c in route.codings]
+
+
+Routes = Iterable[Concept] | Callable[[], Iterable[Concept]]  # a callable: read only when needed
+
+
+def _naltrexone_form(text: str, given: Routes, term: Terminology) -> NaltrexoneForm:
+    routes = tuple(given() if callable(given) else given)
+    if term.any_in("route-intramuscular", _route_codings(routes)) or term.mentions(
+        "naltrexone-xr-injectable", " ".join([text, *(r.words for r in routes)])
+    ):
         return "xr-injectable"
     return "oral"
 
 
+def classify_drug(drug: Drug, term: Terminology, routes: Routes = ()) -> Medicine | None:
+    """Naltrexone form or opioid class of a drug, by code first and by text only as a last resort."""
+    coded = term.sets_of(drug.codings)
+    if coded:
+        for name, medicine in _BY_CODE:
+            if name in coded:
+                return medicine
+    return classify_coded(coded, drug.words, term, routes)
+
+
 def classify_medicine(
-    codings: Iterable[dict[str, Any]], text: str, term: Terminology, routes: Iterable[dict[str, Any]] = ()
+    codings: Iterable[Coding | dict[str, object]],
+    text: str,
+    term: Terminology,
+    routes: Iterable[Concept] = (),
 ) -> Medicine | None:
-    """Naltrexone form or opioid class, by code first and by text only as a last resort."""
-    return classify_coded(term.sets_of(codings), text, term, routes)
+    """``classify_drug`` of loose codings and text."""
+    return classify_coded(term.sets_of(codings), text, term, routes)  # type: ignore[arg-type]
 
 
 def classify_coded(
-    coded: frozenset[str], text: str, term: Terminology, routes: Iterable[dict[str, Any]] = ()
+    coded: frozenset[str], text: str, term: Terminology, routes: Routes = ()
 ) -> Medicine | None:
-    """``classify_medicine`` of codings already looked up (``coded`` = ``term.sets_of(codings)``)."""
+    """``classify_drug`` of codings already looked up (``coded`` = ``term.sets_of(codings)``)."""
     if coded:
         for name, medicine in _BY_CODE:
             if name in coded:
@@ -77,7 +95,7 @@ def classify_coded(
     return _classify_text(text, term, routes)
 
 
-def _classify_text(text: str, term: Terminology, routes: Iterable[dict[str, Any]]) -> Medicine | None:
+def _classify_text(text: str, term: Terminology, routes: Routes) -> Medicine | None:
     if not text:
         return None
     mentioned = term.mentioned_sets(text)
@@ -95,99 +113,58 @@ def _classify_text(text: str, term: Terminology, routes: Iterable[dict[str, Any]
     return None
 
 
-def routes_of(resource: Mapping[str, Any]) -> list[dict[str, Any]]:
-    routes: list[dict[str, Any]] = []
-    for dosage in resource.get("dosageInstruction") or resource.get("dosage") or []:
-        if isinstance(dosage, dict) and isinstance(dosage.get("route"), dict):
-            routes.extend(c for c in dosage["route"].get("coding") or [] if isinstance(c, dict))
-    return routes
-
-
-def medication_parts(
-    resource: Mapping[str, Any], medications: Mapping[str, dict[str, Any]]
-) -> tuple[list, str]:
-    """(codings, text) of a medication resource's drug: concept, contained or referenced Medication."""
-    concept = resource.get("medicationCodeableConcept")
-    ref = resource.get("medicationReference")
-    display = ""
-    if not isinstance(concept, dict) and isinstance(ref, dict):
-        target = str(ref.get("reference") or "")
-        display = str(ref.get("display") or "")
-        medication = None
-        if target.startswith("#"):
-            medication = next(
-                (
-                    c
-                    for c in resource.get("contained") or []
-                    if isinstance(c, dict) and c.get("id") == target[1:]
-                ),
-                None,
-            )
-        elif target:
-            medication = medications.get("/".join(target.rstrip("/").split("/")[-2:]))
-        concept = medication.get("code") if isinstance(medication, dict) else None
-    if not isinstance(concept, dict):
-        return [], display
-    codings = [c for c in concept.get("coding") or [] if isinstance(c, dict)]
-    texts = [str(concept.get("text") or ""), display] + [str(c.get("display") or "") for c in codings]
-    return codings, " ".join(t for t in texts if t)
-
-
-def _request_supply_end(mr: Mapping[str, Any], policy: Policy) -> date | None:
+def _request_supply_end(mr: MedicationUse, policy: Policy) -> date | None:
     """authoredOn + expected supply (x fills), else the validity period end, else a default supply."""
-    dispense = obj(mr.get("dispenseRequest"))
-    start = parse_date(mr.get("authoredOn")) or period_start(dispense.get("validityPeriod"))
-    supply = supply_days(dispense)
+    start = mr.authored or mr.validity.start
+    supply = mr.supply_days
     if start and supply is not None:
         return plus_days(start, supply)
-    end = period_end(dispense.get("validityPeriod"))
-    for dosage in mr.get("dosageInstruction") or []:
-        repeat = obj(obj(obj(dosage).get("timing")).get("repeat"))
-        end = end or period_end(repeat.get("boundsPeriod"))
-        bounds = duration_days(repeat.get("boundsDuration"))
-        if start and bounds is not None:
-            end = end or plus_days(start, bounds)
+    end = mr.validity.end
+    for dosage in mr.dosages:
+        end = end or dosage.bounds.end
+        if start and dosage.bounds_days is not None:
+            end = end or plus_days(start, dosage.bounds_days)
     if end:
         return end
     return plus_days(start, policy.default_supply_days) if start else None
 
 
-def _last_dose(resource: Mapping[str, Any], policy: Policy) -> date | None:
-    kind = resource.get("resourceType")
-    if kind == "MedicationRequest":
-        return _request_supply_end(resource, policy)
-    if kind == "MedicationDispense":
-        handed = parse_date(resource.get("whenHandedOver")) or parse_date(resource.get("whenPrepared"))
-        supply = duration_days(resource.get("daysSupply"))
+def last_dose(use: MedicationUse, policy: Policy) -> date | None:
+    """The estimated day of the last dose an entry documents; None when it carries no readable date."""
+    if use.kind in ORDER_TYPES:
+        return _request_supply_end(use, policy)
+    if use.kind == "MedicationDispense":
+        handed = use.handed_over or use.prepared
         if handed is None:
             return None
+        supply = use.days_supply.days if use.days_supply is not None else None
         return plus_days(handed, supply if supply is not None else policy.default_supply_days)
-    if kind == "MedicationStatement":
-        return effective_date(resource) or parse_date(resource.get("dateAsserted"))
-    return effective_date(resource)
+    taken = use.effective.end or use.effective_at or use.effective.start
+    if use.kind == "MedicationStatement":
+        return taken or use.asserted
+    return taken
 
 
-def _started(resource: Mapping[str, Any]) -> date | None:
-    return (
-        parse_date(resource.get("authoredOn"))
-        or parse_date(resource.get("whenHandedOver"))
-        or period_start(resource.get("effectivePeriod"))
-        or parse_date(resource.get("effectiveDateTime"))
-    )
+def started(use: MedicationUse) -> date | None:
+    return use.authored or use.handed_over or use.effective.start or use.effective_at
 
 
-def opioid_exposure(
-    resource: Mapping[str, Any], opioid_class: OpioidClass, what: str, policy: Policy
-) -> OpioidExposure | None:
-    """The exposure one record entry documents, or None when it documents none."""
-    kind = str(resource.get("resourceType"))
-    status = str(resource.get("status") or "")
-    if status in IGNORED_STATUS.get(kind, ()):
+def is_ignored(use: MedicationUse) -> bool:
+    return use.status in IGNORED_STATUS.get(use.kind, ())
+
+
+def is_ongoing(use: MedicationUse) -> bool:
+    return use.status in ONGOING_STATUS.get(use.kind, ())
+
+
+def opioid_exposure(use: MedicationUse, opioid_class: OpioidClass, policy: Policy) -> OpioidExposure | None:
+    """The exposure one record entry documents, or None when it documents none (or no date: the
+    caller names it as unreadable)."""
+    if is_ignored(use):
         return None
-    ongoing = status in ONGOING_STATUS.get(kind, ())
-    last = None if ongoing else _last_dose(resource, policy)
+    ongoing = is_ongoing(use)
+    last = None if ongoing else last_dose(use, policy)
     if not ongoing and last is None:
         return None
-    when = _started(resource) if ongoing else last
-    evidence = Evidence(kind, str(resource.get("id") or ""), when, what)
-    return OpioidExposure(evidence, opioid_class, last, ongoing)
+    when = started(use) if ongoing else last
+    return OpioidExposure(Evidence(use.kind, use.id, when, use.drug.name), opioid_class, last, ongoing)

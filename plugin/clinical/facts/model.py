@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
+from plugin.fhir.medications import MedicationUse
+
 OpioidClass = Literal["short-acting", "long-acting", "xr-buprenorphine"]
 NaltrexoneForm = Literal["oral", "xr-injectable", "bupropion-combination"]
 
@@ -42,7 +44,8 @@ class NaltrexoneOrder:
     form: NaltrexoneForm
     selected: bool
     tagged_by_us: bool  # carries our suggestion tag: do not re-alert on it
-    recognised_by: Literal["code", "text"]
+    prior_prescription: str | None = None  # the reference text of priorPrescription (a renewal)
+    view: MedicationUse | None = field(default=None, repr=False, compare=False)  # the draft, read
 
 
 OpioidProduct = Literal["analgesic", "antitussive", "antidiarrheal"]
@@ -115,6 +118,9 @@ class Facts:
     # and the dependence conditions that are withdrawal (coded after a detox they mean new use).
     detox_in_progress: tuple[Evidence, ...] = ()
     opioid_withdrawal: tuple[Evidence, ...] = ()
+    # Medication entries whose drug no code or text identifies (an unresolved Medication, an NDC or
+    # local code without text): they are not "no opioid", and the clean card counts them.
+    unidentified_medications: tuple[str, ...] = ()
 
     @property
     def start_day(self) -> date:

@@ -25,8 +25,8 @@ def _draft_evidence(order: NaltrexoneOrder, what: str) -> Evidence:
 
 
 def _renews(order: NaltrexoneOrder, use: NaltrexoneUse) -> bool:
-    prior = order.resource.get("priorPrescription")
-    return isinstance(prior, dict) and str(prior.get("reference") or "").endswith(use.evidence.reference)
+    prior = order.prior_prescription
+    return prior is not None and prior.endswith(use.evidence.reference)
 
 
 def _record_duplicate(facts: Facts, use: NaltrexoneUse, policy: Policy) -> str | None:

@@ -9,6 +9,9 @@ import pytest
 
 from plugin.clinical.facts.detox import is_taper, open_detox, withdrawal_medicine
 from plugin.clinical.terminology import default_terminology
+from plugin.fhir.clinical import read_activity
+from plugin.fhir.concepts import EMPTY
+from plugin.fhir.medications import Drug, read_medication_use
 
 TERM = default_terminology()
 NOW = date(2026, 11, 25)
@@ -59,7 +62,7 @@ ACTIVITY_ROWS: list[tuple[dict[str, Any], bool, str]] = [
 
 @pytest.mark.parametrize(("resource", "expected", "reason"), ACTIVITY_ROWS, ids=[r[2] for r in ACTIVITY_ROWS])
 def test_open_detox(resource: dict[str, Any], expected: bool, reason: str) -> None:
-    assert bool(open_detox([resource], TERM)) is expected, reason
+    assert bool(open_detox([read_activity(resource, "k")], TERM)) is expected, reason
 
 
 F1123 = {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "F11.23"}]}
@@ -104,7 +107,9 @@ MEDICINE_ROWS: list[tuple[dict[str, Any], str, bool, str]] = [
     ("resource", "text", "expected", "reason"), MEDICINE_ROWS, ids=[r[3] for r in MEDICINE_ROWS]
 )
 def test_withdrawal_medicine(resource: dict[str, Any], text: str, expected: bool, reason: str) -> None:
-    assert (withdrawal_medicine(resource, [], text, TERM) is not None) is expected, reason
+    use = read_medication_use(resource, "k", {})
+    drug = Drug(EMPTY, display=text)
+    assert (withdrawal_medicine(use, drug, TERM) is not None) is expected, reason
 
 
 def _step(seq: int, end: str, text: str = "") -> dict[str, Any]:
@@ -124,4 +129,5 @@ TAPER_ROWS: list[tuple[Any, bool, str]] = [
 
 @pytest.mark.parametrize(("dosage", "expected", "reason"), TAPER_ROWS, ids=[r[2] for r in TAPER_ROWS])
 def test_taper(dosage: Any, expected: bool, reason: str) -> None:
-    assert is_taper({"dosageInstruction": dosage}, NOW) is expected, reason
+    use = read_medication_use({"resourceType": "MedicationRequest", "dosageInstruction": dosage}, "k", {})
+    assert is_taper(use, NOW) is expected, reason

@@ -8,9 +8,12 @@ from typing import Any
 import pytest
 
 from plugin.clinical.facts.findings import conditions_in, opioid_screens
-from plugin.clinical.facts.medications import classify_medicine, medication_parts, opioid_exposure
+from plugin.clinical.facts.medications import classify_medicine, opioid_exposure
 from plugin.clinical.policy import Policy
 from plugin.clinical.terminology import default_terminology
+from plugin.fhir.clinical import read_condition, read_observation
+from plugin.fhir.medications import read_drug, read_medication_use
+from plugin.fhir.record import medication_index
 from tests import builders as b
 
 TERM = default_terminology()
@@ -60,12 +63,16 @@ def test_medication_reference_contained_and_bundled() -> None:
         "medicationReference": {"reference": "#m"},
         "contained": [{"resourceType": "Medication", "id": "m", "code": b.concept(RX, *b.OXYCODONE)}],
     }
-    codings, text = medication_parts(contained, {})
-    assert codings[0]["code"] == b.OXYCODONE[0] and "oxycodone" in text
+    drug = read_drug(contained, {})
+    assert drug.codings[0].code == b.OXYCODONE[0] and "oxycodone" in drug.name
     referenced = {"resourceType": "MedicationRequest", "medicationReference": {"reference": "Medication/m9"}}
-    index = {"Medication/m9": {"resourceType": "Medication", "id": "m9", "code": b.concept(RX, *b.METHADONE)}}
-    assert medication_parts(referenced, index)[0][0]["code"] == b.METHADONE[0]
-    assert medication_parts(referenced, {}) == ([], "")
+    index = medication_index(
+        [{"resourceType": "Medication", "id": "m9", "code": b.concept(RX, *b.METHADONE)}]
+    )
+    assert read_drug(referenced, index).codings[0].code == b.METHADONE[0]
+    unresolved = read_drug(referenced, {})
+    assert unresolved.codings == () and unresolved.unresolved == "Medication/m9"
+    assert unresolved.resolve(index).codings[0].code == b.METHADONE[0]
 
 
 LAST_DOSE_ROWS = [
@@ -110,7 +117,7 @@ LAST_DOSE_ROWS = [
     ("resource", "last", "ongoing", "why"), LAST_DOSE_ROWS, ids=[r[3] for r in LAST_DOSE_ROWS]
 )
 def test_estimated_last_dose(resource: dict, last: date | None, ongoing: bool, why: str) -> None:
-    exposure = opioid_exposure(resource, "short-acting", "x", POLICY)
+    exposure = opioid_exposure(read_medication_use(resource, "k", {}), "short-acting", POLICY)
     assert exposure is not None
     assert (exposure.last_dose, exposure.ongoing) == (last, ongoing), why
 
@@ -119,7 +126,11 @@ def test_estimated_last_dose(resource: dict, last: date | None, ongoing: bool, w
 def test_ignored_request_statuses(status: str) -> None:
     assert (
         opioid_exposure(
-            b.med_request("a", b.OXYCODONE, status=status, authored="2026-11-20"), "short-acting", "x", POLICY
+            read_medication_use(
+                b.med_request("a", b.OXYCODONE, status=status, authored="2026-11-20"), "k", {}
+            ),
+            "short-acting",
+            POLICY,
         )
         is None
     )
@@ -153,7 +164,7 @@ SCREEN_ROWS: list[tuple[dict[str, Any], str, str]] = [
 @pytest.mark.parametrize(("value", "expected", "why"), SCREEN_ROWS, ids=[r[2] for r in SCREEN_ROWS])
 def test_urine_screen_results(value: dict, expected: str, why: str) -> None:
     obs = b.observation("u", "19295-5", "Opiates [Presence] in Urine by Screen method", "2026-11-20", **value)
-    positive, negative = opioid_screens([obs], TERM, POLICY, date(2026, 11, 25))
+    positive, negative, _ = opioid_screens([read_observation(obs, "k")], TERM, POLICY, date(2026, 11, 25))
     got = "positive" if positive else "negative" if negative else "none"
     assert got == expected, why
 
@@ -164,7 +175,7 @@ def test_panel_components_are_read() -> None:
         {"code": b.concept(b.LOINC, "19295-5", "Opiates"), "valueString": "positive"},
         {"code": b.concept(b.LOINC, "12309-1", "Naltrexone"), "valueString": "positive"},
     ]
-    positive, _ = opioid_screens([panel], TERM, POLICY, date(2026, 11, 25))
+    positive, _, _ = opioid_screens([read_observation(panel, "k")], TERM, POLICY, date(2026, 11, 25))
     assert [e.resource_id for e in positive] == ["p"]
 
 
@@ -180,12 +191,14 @@ CONDITION_ROWS = [
 @pytest.mark.parametrize(("statuses", "expected", "why"), CONDITION_ROWS, ids=[r[2] for r in CONDITION_ROWS])
 def test_dependence_condition_status(statuses: dict, expected: bool, why: str) -> None:
     cond = b.condition("c", b.ICD10, "F11.20", "Opioid dependence", "2026-11-20", **statuses)
-    assert bool(conditions_in([cond], "opioid-dependence-current", TERM)) is expected, why
+    assert bool(conditions_in([read_condition(cond, "k")], "opioid-dependence-current", TERM)) is expected, (
+        why
+    )
 
 
 def test_remission_code_is_not_current_dependence() -> None:
     cond = b.condition("c", b.ICD10, "F11.21", "Opioid dependence, in remission", "2026-11-20")
-    assert conditions_in([cond], "opioid-dependence-current", TERM) == []
+    assert conditions_in([read_condition(cond, "k")], "opioid-dependence-current", TERM) == []
 
 
 @pytest.mark.parametrize("system", [1, {"a": 1}, None, ["x"]])

@@ -14,6 +14,8 @@ from plugin.clinical.facts.labs_and_plans import liver_tests, planned_surgery
 from plugin.clinical.hook_request import parse_hook_request
 from plugin.clinical.policy import Policy
 from plugin.clinical.terminology import default_terminology
+from plugin.fhir.clinical import read_activity, read_observation
+from plugin.fhir.medications import read_medication_use
 from tests.builders import (
     NALTREXONE_ORAL,
     NALTREXONE_XR,
@@ -77,7 +79,7 @@ BLOCKADE_ROWS = [
     ("resource", "form", "until", "why"), BLOCKADE_ROWS, ids=[r[3] for r in BLOCKADE_ROWS]
 )
 def test_naltrexone_blockade(resource: dict[str, Any], form: str, until: date, why: str) -> None:
-    use = naltrexone_use(resource, form, "x", POLICY)  # type: ignore[arg-type]
+    use = naltrexone_use(read_medication_use(resource, "k", {}), form, POLICY)  # type: ignore[arg-type]
     assert use is not None and use.blocks_until == until, why
 
 
@@ -94,7 +96,8 @@ def test_liver_tests_uln_from_range_else_default() -> None:
     bili = observation(
         "o3", "14631-6", "Bilirubin", "2026-11-20", valueQuantity={"value": 42, "unit": "umol/L"}
     )
-    results = {r.test: r for r in liver_tests([with_range, without, bili], POLICY, TERM)}
+    views = [read_observation(o, "k") for o in (with_range, without, bili)]
+    results = {r.test: r for r in liver_tests(views, POLICY, TERM)}
     assert results["alt"].uln == 50 and results["alt"].uln_from_range
     assert results["ast"].uln == POLICY.ast_uln_default and not results["ast"].uln_from_range
     assert results["bilirubin"].uln == POLICY.bilirubin_uln_umol_l_default
@@ -119,7 +122,8 @@ def test_planned_surgery_statuses_and_dates() -> None:
             sr("past", "active", "2026-11-20"),
         ]
     }
-    found = planned_surgery(resources, date(2026, 11, 25), TERM)
+    views = {kind: [read_activity(r, "k") for r in rs] for kind, rs in resources.items()}
+    found = planned_surgery(views, date(2026, 11, 25), TERM)
     assert [e.resource_id for e in found] == ["ok"]
 
 

@@ -37,7 +37,7 @@ def order(
         form,
         selected,
         tagged,
-        "code",
+        ((resource or {}).get("priorPrescription") or {}).get("reference"),
     )  # type: ignore[arg-type]
 
 

@@ -1,0 +1,72 @@
+"""In-process CPU per call: the service's Flask app vs a bare Flask JSON echo, no sockets.
+
+``python -m bench.inprocess [n]`` posts the benchmark's order-select with ``n`` prefetched resources
+(default 100) through Flask's test client, many times, and prints the process CPU time per call
+(``time.process_time``, so waiting does not count) of the fastest round - on a shared machine the
+other rounds measure the neighbours' noise as much as the code - for the service and for a bare
+Flask app that only parses the same body and returns a stored answer.  The difference is what the
+service itself costs: reading the record, facts, rules, cards.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+
+import orjson
+from flask import Flask, Response, request
+
+from bench.records import NOW, hook_request
+from plugin import create_app
+
+ROUNDS = 30
+CALLS = 40
+
+
+def _echo(payload: bytes) -> Flask:
+    app = Flask(__name__)
+
+    @app.post("/cds-services/<service_id>")
+    def call(service_id: str) -> Response:
+        orjson.loads(request.get_data(cache=False))
+        return Response(payload, mimetype="application/json")
+
+    return app
+
+
+def _per_call_ms(post: Callable[[], object]) -> float:
+    for _ in range(CALLS):  # warm caches, as a long-running worker has them
+        post()
+    rounds = []
+    for _ in range(ROUNDS):
+        started = time.process_time()
+        for _ in range(CALLS):
+            post()
+        rounds.append((time.process_time() - started) / CALLS * 1000)
+    return min(rounds)
+
+
+def main() -> None:
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 100
+    body = orjson.dumps(hook_request(n))
+    path = "/cds-services/naltrexone-order-select"
+    headers = {"Content-Type": "application/json"}
+    logging.disable(logging.INFO)  # one access line per call goes to stderr: not what is measured
+    with tempfile.TemporaryDirectory() as state:
+        service = create_app({"auth": "none", "now": NOW.isoformat(), "state_dir": state}).test_client()
+        answer = service.post(path, data=body, headers=headers)
+        assert answer.status_code == 200, answer.get_data(as_text=True)
+        echo = _echo(answer.get_data()).test_client()
+        ours = _per_call_ms(lambda: service.post(path, data=body, headers=headers))
+        bare = _per_call_ms(lambda: echo.post(path, data=body, headers=headers))
+    print(
+        f"{n} resources: service {ours:.2f} ms CPU/call, bare Flask echo {bare:.2f} ms, "
+        f"service's own work {ours - bare:.2f} ms"
+    )
+
+
+if __name__ == "__main__":
+    main()

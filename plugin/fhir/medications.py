@@ -1,0 +1,280 @@
+"""Medication resources read once: MedicationRequest/Order, Dispense, Statement, Administration.
+
+The drug is resolved here, once, whatever way the resource names it: ``medicationCodeableConcept``,
+a contained ``#id`` Medication, a Bundle ``fullUrl`` / ``urn:uuid:``, or a server-side
+``Medication/<id>`` (resolved later from the record with ``Drug.resolve``).  A Medication without a
+``code`` is known by its ingredients.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, NamedTuple
+
+from plugin.fhir.concepts import EMPTY, Concept, concept, concepts, make_concept
+from plugin.fhir.dates import Period, parse_date, period
+from plugin.fhir.quantities import Quantity, duration_days, quantity
+from plugin.fhir.references import Ref, reference_of
+from plugin.fhir.values import items, number, obj, objects, text, whole
+from plugin.fhir.view import View, lazy
+
+MEDICATION_USE_TYPES = frozenset(
+    {
+        "MedicationRequest",
+        "MedicationOrder",
+        "MedicationDispense",
+        "MedicationStatement",
+        "MedicationAdministration",
+    }
+)
+SUGGESTION_TAG = ("https://fhir.naltrexone-cds.org/CodeSystem/tags", "suggested-by-naltrexone-cds")
+
+
+class MedicationDef(NamedTuple):
+    """A Medication resource: its code, or (when it has none) its ingredients."""
+
+    code: Concept
+    ingredients: tuple[Concept, ...]
+
+
+def read_medication(resource: Mapping[str, Any]) -> MedicationDef:
+    ingredients = tuple(
+        found
+        for ingredient in objects(resource.get("ingredient"))
+        if (found := concept(ingredient.get("itemCodeableConcept"))) is not None
+        or (found := _display_only(ingredient.get("itemReference"))) is not None
+    )
+    return MedicationDef(concept(resource.get("code")) or EMPTY, ingredients)
+
+
+def _display_only(reference: Any) -> Concept | None:
+    display = text(obj(reference).get("display"))
+    return make_concept((), display) if display else None
+
+
+class Drug(NamedTuple):
+    """What a medication resource says its drug is."""
+
+    concept: Concept  # the code (EMPTY when the drug is known only by ingredients or a display)
+    ingredients: tuple[Concept, ...] = ()
+    display: str = ""  # medicationReference.display
+    reference: Ref | None = None  # a server-side Medication not yet resolved
+    readable: bool = True  # False: no medication[x] at all, or one of the wrong type
+
+    @property
+    def codings(self) -> tuple[Any, ...]:
+        if self.concept.codings or not self.ingredients:
+            return self.concept.codings
+        return tuple(c for i in self.ingredients for c in i.codings)
+
+    @property
+    def name(self) -> str:
+        """The drug named once (for evidence tables): code text/display, else the reference display,
+        else the ingredients."""
+        return self.concept.name or self.display or " / ".join(i.name for i in self.ingredients if i.name)
+
+    @property
+    def words(self) -> str:
+        """All the drug's texts, for keyword search."""
+        if not self.display and not self.ingredients:
+            return self.concept.words
+        parts = [self.concept.words, self.display] + [i.words for i in self.ingredients]
+        return " ".join(p for p in parts if p)
+
+    @property
+    def unresolved(self) -> str | None:
+        return self.reference.raw if self.reference is not None else None
+
+    def resolve(self, index: Mapping[str, MedicationDef]) -> Drug:
+        """This drug with its server-side Medication filled in from ``index`` (when it is there)."""
+        if self.reference is None:
+            return self
+        found = index.get(self.reference.key) or index.get(self.reference.raw)
+        if found is None:
+            return self
+        return self._replace(concept=found.code, ingredients=found.ingredients, reference=None)
+
+
+def read_drug(resource: Mapping[str, Any], bundled: Mapping[str, MedicationDef]) -> Drug:
+    """The drug of a medication resource; ``bundled`` holds Medications by fullUrl and "Medication/id"."""
+    raw = resource.get("medicationCodeableConcept")
+    if raw is not None:
+        found = concept(raw)
+        return Drug(found) if found is not None and found.readable else Drug(EMPTY, readable=False)
+    raw = resource.get("medicationReference")
+    if raw is None:
+        return Drug(EMPTY, readable=False)
+    ref = reference_of(raw)
+    display = text(obj(raw).get("display"))
+    if ref is None:
+        return Drug(EMPTY, display=display, readable=bool(display))
+    if ref.contained:
+        for contained in objects(resource.get("contained")):
+            if contained.get("id") == ref.id and contained.get("resourceType") == "Medication":
+                medication = read_medication(contained)
+                return Drug(medication.code, medication.ingredients, display)
+        return Drug(EMPTY, display=display, readable=bool(display))
+    target = bundled.get(ref.raw) or bundled.get(ref.key)
+    if target is not None:
+        return Drug(target.code, target.ingredients, display)
+    return Drug(EMPTY, display=display, reference=ref)
+
+
+@dataclass(frozen=True, slots=True)
+class Dosage:
+    """One dosage instruction (or MedicationAdministration.dosage, or MedicationStatement.dosage)."""
+
+    route: Concept | None
+    dose: Quantity | None
+    frequency: float | None
+    period: float | None
+    period_unit: str
+    days_of_week: tuple[str, ...]
+    bounds: Period
+    bounds_days: float | None
+    text: str
+    sequence: float | None
+
+
+def read_dosage(raw: dict[str, Any]) -> Dosage:
+    repeat = obj(obj(raw.get("timing")).get("repeat"))
+    dose = quantity(raw.get("dose"))  # MedicationAdministration.dosage.dose
+    if dose is None:
+        for rate in objects(raw.get("doseAndRate")):
+            dose = quantity(rate.get("doseQuantity"))
+            if dose is not None:
+                break
+    return Dosage(
+        route=concept(raw.get("route")),
+        dose=dose,
+        frequency=number(repeat.get("frequency")),
+        period=number(repeat.get("period")),
+        period_unit=text(repeat.get("periodUnit")),
+        days_of_week=tuple(text(d) for d in items(repeat.get("dayOfWeek")) if text(d)),
+        bounds=period(repeat.get("boundsPeriod")),
+        bounds_days=duration_days(repeat.get("boundsDuration")),
+        text=text(raw.get("text")),
+        sequence=number(raw.get("sequence")),
+    )
+
+
+class MedicationUse(View):
+    """A medication order, fill, statement or administration, normalised.
+
+    The type, id, status and drug are read when the view is made (every entry is classified by its
+    drug); the rest is read on first use, once (most entries of a record are not opioids and are
+    never asked when they were taken).
+    """
+
+    def __init__(
+        self,
+        resource: Mapping[str, Any],
+        key: str,
+        bundled: Mapping[str, MedicationDef],
+        kind: str | None = None,
+    ) -> None:
+        super().__init__(resource, key, kind)
+        self._init("drug", read_drug(resource, bundled))
+
+    drug: Drug
+
+    @lazy
+    def intent(self) -> str:
+        return text(self._raw.get("intent")).lower()
+
+    @lazy
+    def dosages(self) -> tuple[Dosage, ...]:
+        raw = self._raw.get("dosageInstruction")
+        if raw is None:
+            raw = self._raw.get("dosage")  # Statement: array; Administration: one object
+        return tuple(read_dosage(d) for d in objects(raw))
+
+    @lazy
+    def authored(self) -> date | None:
+        """authoredOn (dateWritten in DSTU2 MedicationOrder)."""
+        return parse_date(self._raw.get("authoredOn")) or parse_date(self._raw.get("dateWritten"))
+
+    @lazy
+    def handed_over(self) -> date | None:
+        return parse_date(self._raw.get("whenHandedOver"))
+
+    @lazy
+    def prepared(self) -> date | None:
+        return parse_date(self._raw.get("whenPrepared"))
+
+    @lazy
+    def effective(self) -> Period:
+        return period(self._raw.get("effectivePeriod"))
+
+    @lazy
+    def effective_at(self) -> date | None:
+        return parse_date(self._raw.get("effectiveDateTime"))
+
+    @lazy
+    def asserted(self) -> date | None:
+        return parse_date(self._raw.get("dateAsserted"))
+
+    @lazy
+    def _dispense(self) -> dict[str, Any]:
+        return obj(self._raw.get("dispenseRequest"))
+
+    @lazy
+    def validity(self) -> Period:
+        return period(self._dispense.get("validityPeriod"))
+
+    @lazy
+    def expected_supply_days(self) -> float | None:
+        return duration_days(self._dispense.get("expectedSupplyDuration"))
+
+    @lazy
+    def repeats(self) -> int | None:
+        """numberOfRepeatsAllowed (refills)."""
+        return whole(self._dispense.get("numberOfRepeatsAllowed"))
+
+    @lazy
+    def dispense_quantity(self) -> Quantity | None:
+        """dispenseRequest.quantity (orders) or quantity (dispenses)."""
+        return quantity(self._dispense.get("quantity")) or quantity(self._raw.get("quantity"))
+
+    @lazy
+    def days_supply(self) -> Quantity | None:
+        return quantity(self._raw.get("daysSupply"))
+
+    @lazy
+    def reasons(self) -> tuple[Concept, ...]:
+        return concepts(self._raw.get("reasonCode"))
+
+    @lazy
+    def prior_prescription(self) -> Ref | None:
+        return reference_of(self._raw.get("priorPrescription"))
+
+    @lazy
+    def tagged(self) -> bool:
+        """Carries our suggestion tag."""
+        return any(
+            (t.get("system"), t.get("code")) == SUGGESTION_TAG
+            for t in objects(obj(self._raw.get("meta")).get("tag"))
+        )
+
+    @property
+    def routes(self) -> tuple[Concept, ...]:
+        return tuple(d.route for d in self.dosages if d.route is not None)
+
+    def route_list(self) -> tuple[Concept, ...]:
+        """``routes`` as a call, for classifiers that read the route only when they need it."""
+        return self.routes
+
+    @property
+    def supply_days(self) -> float | None:
+        """Expected supply x (1 + refills), for orders."""
+        if self.expected_supply_days is None:
+            return None
+        return self.expected_supply_days * (1 + (self.repeats or 0))
+
+
+def read_medication_use(
+    resource: Mapping[str, Any], key: str, bundled: Mapping[str, MedicationDef], kind: str | None = None
+) -> MedicationUse:
+    return MedicationUse(resource, key, bundled, kind)
