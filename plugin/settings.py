@@ -21,6 +21,10 @@ DEFAULT_JWKS_CACHE_S = 300
 DEFAULT_MAX_JSON_DEPTH = 64
 # Every JSON value counts (objects, arrays, scalars); ample for a year of medication history in prefetch.
 DEFAULT_MAX_JSON_ENTRIES = 500_000
+# What one hook call may read from fhirServer across all its queries (a 10,000-resource record is
+# ~8 MB): beyond it the record is cut and the could-not-verify card names what was not read.
+DEFAULT_FHIR_MAX_BYTES = 16 * 1024 * 1024
+DEFAULT_FHIR_MAX_ENTRIES = 20_000
 
 
 class SettingsError(ValueError):
@@ -33,6 +37,8 @@ class Settings:
     public_url: str = ""
     fhir_allowlist: tuple[str, ...] = ()
     fhir_timeout: float = DEFAULT_FHIR_TIMEOUT_S
+    fhir_max_bytes: int = DEFAULT_FHIR_MAX_BYTES
+    fhir_max_entries: int = DEFAULT_FHIR_MAX_ENTRIES
     database_url: str = ""
     state_dir: str = "state"
     policy_file: str = ""
@@ -119,4 +125,6 @@ def load_settings(
         raise SettingsError(f"{ENV_PREFIX}AUTH must be 'jwt' or 'none', not {settings.auth!r}")
     if settings.fhir_timeout <= 0:
         raise SettingsError(f"{ENV_PREFIX}FHIR_TIMEOUT must be positive")
+    if settings.fhir_max_bytes <= 0 or settings.fhir_max_entries <= 0:
+        raise SettingsError(f"{ENV_PREFIX}FHIR_MAX_BYTES and FHIR_MAX_ENTRIES must be positive")
     return settings

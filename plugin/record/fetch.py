@@ -13,12 +13,10 @@ from __future__ import annotations
 
 import contextvars
 import logging
-import os
 import re
-import threading
 import time
 from collections.abc import Iterable, Mapping
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
@@ -26,8 +24,9 @@ from urllib.parse import parse_qsl
 from plugin.clinical.hook_request import HookRequest
 from plugin.errors import PrefetchUnavailable
 from plugin.http.services import PREFETCH
+from plugin.record import origins
 from plugin.record.allowlist import is_under, parse_base, require_allowed
-from plugin.record.fhir_client import DEFAULT_PAGE_SIZE, Deadline, FhirClient
+from plugin.record.fhir_client import DEFAULT_PAGE_SIZE, Deadline, FhirClient, ReadBudget
 from plugin.record.fhir_errors import FhirError
 from plugin.record.gather import FetchFailure
 from plugin.settings import Settings
@@ -41,40 +40,12 @@ MEDICATION_USERS = frozenset(
 MEDICATION_BATCH = 50  # ids per Medication?_id= search; keeps the URL well under common limits
 FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
 TOKEN = re.compile(r"\{\{\s*context\.(\w+)\s*\}\}")
-# Query threads per process: ~12 queries per call x 4 request threads, plus abandoned stragglers.
-FETCH_THREADS = 64
 
 
 @dataclass(frozen=True)
 class FetchResult:
     resources: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     failures: tuple[FetchFailure, ...] = ()
-
-
-_pool: ThreadPoolExecutor | None = None
-_pool_lock = threading.Lock()
-
-
-def _executor() -> ThreadPoolExecutor:
-    """The process's query threads, started once and reused by every hook call.
-
-    A pool per call started ~10 threads per call, and under the GIL each start waited for busy
-    siblings: ~10 ms of a 17 ms call against a local FHIR server.  Threads of a query abandoned at the
-    deadline stay busy until their own timeouts end them; ``FETCH_THREADS`` leaves room for that.
-    """
-    global _pool
-    with _pool_lock:
-        if _pool is None:
-            _pool = ThreadPoolExecutor(max_workers=FETCH_THREADS, thread_name_prefix="fhir-fetch")
-        return _pool
-
-
-def _forget_pool_in_child() -> None:
-    global _pool, _pool_lock
-    _pool, _pool_lock = None, threading.Lock()  # the parent's threads do not exist in a forked child
-
-
-os.register_at_fork(after_in_child=_forget_pool_in_child)
 
 
 class _QueryError(Exception):
@@ -154,14 +125,17 @@ def fetch_missing(
     require_allowed(request.fhir_server, settings.fhir_allowlist, dev_mode=settings.dev_mode)
     started = time.monotonic()
     deadline = Deadline(settings.fhir_timeout)
-    client = FhirClient(request.fhir_server, request.fhir_token, deadline, page_size=page_size)
+    budget = ReadBudget(settings.fhir_max_bytes, settings.fhir_max_entries)
+    client = FhirClient(request.fhir_server, request.fhir_token, deadline, page_size=page_size, budget=budget)
     gathering = _Gathering(request, client, prefetched or {})
     try:
-        result = gathering.run(_executor(), keys, deadline)
+        result = gathering.run(keys, deadline)
     finally:
-        # stalled queries are abandoned, not awaited: their own timeouts end them shortly after
+        # Stalled queries are abandoned, not awaited: cutting their connections ends them now, so
+        # neither a connection nor a thread outlives the call.
         for future in gathering.pending:
             future.cancel()
+        deadline.expire()
     log.info(
         "fhir gather keys=%d failures=%d ms=%.0f",
         len(keys),
@@ -185,25 +159,26 @@ class _Gathering:
         self.failures: dict[str, str] = {}
         self.asked_medications: set[str] = set()
         self.medication_searches: set[str] = set()  # searches whose orders may name Medications
+        self.origin = origins.origin_of(client.base_url)
 
-    def run(self, executor: ThreadPoolExecutor, keys: tuple[str, ...], deadline: Deadline) -> FetchResult:
+    def run(self, keys: tuple[str, ...], deadline: Deadline) -> FetchResult:
         for key in keys:
             try:
                 resource_type, params = build_search(PREFETCH[key], self.request)
             except (KeyError, _QueryError):
                 self.failures[key] = "could not build the FHIR query"
                 continue
-            self.pending[self._submit(executor, resource_type, params, key)] = key
+            self.pending[self._submit(resource_type, params, key)] = key
             if resource_type in MEDICATION_USERS:
                 self.medication_searches.add(key)
         if not self.medication_searches:
-            self._ask_medications(executor)
+            self._ask_medications()
         while self.pending:
             done, _ = wait(self.pending, timeout=max(deadline.remaining(), 0.0), return_when=FIRST_COMPLETED)
             if not done:
                 break
             for future in done:
-                self._land(executor, self.pending.pop(future), future)
+                self._land(self.pending.pop(future), future)
         for key in self.pending.values():
             self.failures.setdefault(key, "FHIR server timed out")
         if self.medication_searches and self._unresolved():
@@ -214,7 +189,7 @@ class _Gathering:
         failures = tuple(FetchFailure(key, reason) for key, reason in self.failures.items())
         return FetchResult(self.resources, failures)
 
-    def _land(self, executor: ThreadPoolExecutor, key: str, future: Future[list[dict[str, Any]]]) -> None:
+    def _land(self, key: str, future: Future[list[dict[str, Any]]]) -> None:
         try:
             self.resources.setdefault(key, []).extend(future.result())
         except FhirError as exc:
@@ -225,13 +200,13 @@ class _Gathering:
         if key in self.medication_searches:
             self.medication_searches.discard(key)
             if not self.medication_searches:
-                self._ask_medications(executor)
+                self._ask_medications()
 
     def _unresolved(self) -> set[str]:
         at_hand = [*self.prefetched.values(), *self.resources.values()]
         return medication_ids_to_resolve(self.request, at_hand, self.client.base_url)
 
-    def _ask_medications(self, executor: ThreadPoolExecutor) -> None:
+    def _ask_medications(self) -> None:
         """One batched search for every Medication still unknown, once the order searches are in.
 
         Waiting for all of them costs little - the other searches are still running - and turns
@@ -244,11 +219,12 @@ class _Gathering:
         ordered = sorted(ids)
         for i in range(0, len(ordered), MEDICATION_BATCH):
             params = [("_id", ",".join(ordered[i : i + MEDICATION_BATCH]))]
-            self.pending[self._submit(executor, "Medication", params, MEDICATIONS_KEY)] = MEDICATIONS_KEY
+            self.pending[self._submit("Medication", params, MEDICATIONS_KEY)] = MEDICATIONS_KEY
 
     def _submit(
-        self, executor: ThreadPoolExecutor, resource_type: str, params: list[tuple[str, str]], key: str
+        self, resource_type: str, params: list[tuple[str, str]], key: str
     ) -> Future[list[dict[str, Any]]]:
-        """Run one search on a worker, in a copy of this context so its log lines keep the request id."""
+        """Run one search on a thread of this origin, in a copy of this context (log lines keep the
+        request id)."""
         context = contextvars.copy_context()
-        return executor.submit(context.run, self.client.search, resource_type, params, label=key)
+        return origins.submit(self.origin, context.run, self.client.search, resource_type, params, label=key)

@@ -2,8 +2,10 @@
 
 Only 429 and 503 are retried, and only when the server's ``Retry-After`` still fits the deadline:
 any other failure is final (see fhir_errors), so one hook call never costs more than
-``FHIR_TIMEOUT``.  Requests' error messages embed URLs with patient ids, so they are never logged -
-only the query label, page, status code and duration are.
+``FHIR_TIMEOUT`` - the deadline also cuts the connection of a read still blocked when it passes
+(plugin.record.limits), and the call's read budget caps bytes and entries.  Requests' error
+messages embed URLs with patient ids, so they are never logged - only the query label, page, status
+code and duration are.
 """
 
 from __future__ import annotations
@@ -28,7 +30,10 @@ from plugin.record.fhir_errors import (
     FhirTimeout,
     map_transport_error,
 )
+from plugin.record.limits import WATCHED_POOLS, Deadline, ReadBudget, running_under
 from plugin.record.prefetch import entry_resources
+
+__all__ = ["Deadline", "FhirClient", "ReadBudget", "session_for"]
 
 log = logging.getLogger("naltrexone_cds.fhir")
 # urllib3 logs every request line - patient ids included - at DEBUG; never let that reach a log file.
@@ -41,17 +46,17 @@ MAX_RETRIES = 2  # on 429/503 only
 DEFAULT_RETRY_WAIT_S = 0.1  # when 429/503 comes without Retry-After
 MIN_ATTEMPT_S = 0.05  # a retry is pointless with less time than this left after waiting
 POOL_SIZE = 16  # connections kept per FHIR base; one hook call runs ~10 queries at once
+READ_CHUNK_BYTES = 16 * 1024
 FHIR_MEDIA_TYPES = ("application/fhir+json", "application/json", "application/json+fhir")
+UNLIMITED = ReadBudget(max_bytes=2**62, max_entries=2**62)
 
 
-class Deadline:
-    """One point in time shared by every query of a hook call."""
+class _WatchedAdapter(HTTPAdapter):
+    """An adapter whose connections are cut by the deadline of the query using them."""
 
-    def __init__(self, seconds: float) -> None:
-        self.end = time.monotonic() + seconds
-
-    def remaining(self) -> float:
-        return self.end - time.monotonic()
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = WATCHED_POOLS
 
 
 class _BearerAuth(requests.auth.AuthBase):
@@ -85,7 +90,7 @@ def session_for(base: BaseUrl) -> requests.Session:
         if session is None:
             session = requests.Session()
             session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
-            adapter = HTTPAdapter(pool_connections=1, pool_maxsize=POOL_SIZE, max_retries=0)
+            adapter = _WatchedAdapter(pool_connections=1, pool_maxsize=POOL_SIZE, max_retries=0)
             session.mount(f"{base.scheme}://", adapter)
             session.headers.update({"Accept": FHIR_MEDIA_TYPES[0], "User-Agent": "naltrexone-cds"})
             _sessions[key] = session
@@ -110,7 +115,13 @@ class FhirClient:
     """Searches one FHIR base with one token under one deadline; safe to share across threads."""
 
     def __init__(
-        self, base_url: str, token: str | None, deadline: Deadline, *, page_size: int = DEFAULT_PAGE_SIZE
+        self,
+        base_url: str,
+        token: str | None,
+        deadline: Deadline,
+        *,
+        page_size: int = DEFAULT_PAGE_SIZE,
+        budget: ReadBudget = UNLIMITED,
     ) -> None:
         base = parse_base(base_url)
         if base is None:
@@ -120,12 +131,19 @@ class FhirClient:
         self._auth = _BearerAuth(token)
         self._deadline = deadline
         self._page_size = page_size
+        self._budget = budget
         self._session = session_for(base)
 
     def search(
         self, resource_type: str, params: list[tuple[str, str]], *, label: str
     ) -> list[dict[str, Any]]:
         """Every resource of a type-level search, following ``next`` links up to MAX_PAGES."""
+        with running_under(self._deadline):  # this thread's connections are cut at the deadline
+            return self._search(resource_type, params, label=label)
+
+    def _search(
+        self, resource_type: str, params: list[tuple[str, str]], *, label: str
+    ) -> list[dict[str, Any]]:
         if not any(name == "_count" for name, _ in params):
             params = [*params, ("_count", str(self._page_size))]
         url: str = f"{self.base_url}/{resource_type}"
@@ -135,7 +153,9 @@ class FhirClient:
             bundle = self._get(url, query, label=label, page=page)
             if bundle.get("resourceType") != "Bundle":
                 raise FhirBadBody("FHIR server answered a search without a Bundle")
-            found.extend(_entries(bundle))
+            entries = _entries(bundle)
+            self._budget.take_entries(len(entries))
+            found.extend(entries)
             next_url = _next_link(bundle)
             if next_url is None:
                 return found
@@ -164,8 +184,8 @@ class FhirClient:
                     allow_redirects=False,
                     stream=True,
                 )
-            except requests.RequestException as exc:
-                error = map_transport_error(exc)
+            except (requests.RequestException, OSError) as exc:
+                error = self._transport_error(exc)
                 _log(label, page, None, started, type(error).__name__)
                 raise error from None
             with response:
@@ -187,24 +207,40 @@ class FhirClient:
                 raise FhirStatusError(status)
             return _parse(body, response.headers.get("Content-Type", ""))
 
-    def _read(self, response: requests.Response) -> bytes:
-        """The body, read in chunks so that neither the deadline nor the size cap can be outrun."""
-        chunks: list[bytes] = []
-        size = 0
+    def _read(self, response: requests.Response) -> bytearray:
+        """The body, read in chunks so that neither the deadline nor the size caps can be outrun.
+
+        A read blocked on a trickling server is ended by the deadline's watchdog cutting the socket;
+        what it returned then is not a body, even when the cut looks like its end (no Content-Length).
+        """
+        body = bytearray()
         try:
-            for chunk in response.iter_content(chunk_size=64 * 1024):
-                size += len(chunk)
-                if size > MAX_BODY_BYTES:
-                    raise FhirBadBody("FHIR server answered with a body too large to read")
-                if self._deadline.remaining() <= 0:
+            for chunk in response.iter_content(chunk_size=READ_CHUNK_BYTES):
+                if self._deadline.expired:
                     raise FhirTimeout()
-                chunks.append(chunk)
-        except requests.RequestException as exc:
-            raise map_transport_error(exc) from None
-        return b"".join(chunks)
+                if len(body) + len(chunk) > MAX_BODY_BYTES:
+                    raise FhirBadBody("FHIR server answered with a body too large to read")
+                self._budget.take_bytes(len(chunk))
+                body += chunk
+        except (requests.RequestException, OSError) as exc:
+            raise self._transport_error(exc) from None
+        if self._deadline.expired:
+            raise FhirTimeout()
+        return body
+
+    def _transport_error(self, exc: BaseException) -> FhirError:
+        if self._deadline.expired:  # the watchdog cut the connection: that is a timeout
+            return FhirTimeout()
+        if isinstance(exc, requests.RequestException):
+            return map_transport_error(exc)
+        return (
+            FhirTimeout()
+            if isinstance(exc, TimeoutError)
+            else map_transport_error(requests.ConnectionError(exc))
+        )
 
 
-def _parse(body: bytes, content_type: str) -> dict[str, Any]:
+def _parse(body: bytes | bytearray, content_type: str) -> dict[str, Any]:
     media = content_type.split(";")[0].strip().lower()
     if media and media not in FHIR_MEDIA_TYPES:
         raise FhirBadBody("FHIR server answered with a non-FHIR body")

@@ -4,7 +4,8 @@
      ├── FhirTimeout       the overall deadline passed (connecting, reading, or waiting to retry)
      ├── FhirUnreachable   connection refused, name or TLS failure, connection dropped mid-body
      ├── FhirStatusError   a non-2xx answer; 3xx too, because redirects are never followed
-     └── FhirBadBody       2xx but not a FHIR JSON body, too large, or paging that does not end
+     ├── FhirBadBody       2xx but not a FHIR JSON body, too large, or paging that does not end
+     └── FhirTooLarge      the call's read budget (bytes or entries, plugin.record.limits) is spent
 
 None of them is retried: 429/503 are retried inside the client before FhirStatusError is raised.
 """
@@ -44,6 +45,13 @@ class FhirStatusError(FhirError):
 
 class FhirBadBody(FhirError):
     """Raised when a 2xx answer is not usable FHIR JSON (HTML login page, wrong resource, ...)."""
+
+
+class FhirTooLarge(FhirError):
+    """Raised when one call would read more than its budget; the rest of the record is not read."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(f"record larger than this service reads per call ({what}); the rest was cut")
 
 
 def _status_reason(status: int) -> str:

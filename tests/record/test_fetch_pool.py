@@ -13,7 +13,7 @@ from typing import Any
 import orjson
 
 from plugin.http.services import PREFETCH
-from plugin.record import fetch
+from plugin.record import fetch, origins
 from tests.record.conftest import hook_request, settings
 from tests.support.loopback import Reply, loopback_server
 
@@ -36,14 +36,15 @@ def _query_threads() -> int:
 
 def test_threads_are_reused_and_stalls_do_not_starve_the_next_call(fixture_scenario: dict[str, Any]) -> None:
     with loopback_server(Reply(200, EMPTY_BUNDLE)) as healthy:
-        pool = fetch._executor()
+        origin = origins.origin_of(healthy.base_url)
+        pool = origins.executor_for(origin)
         for _ in range(5):
             result, _ = _fetch(fixture_scenario, healthy.base_url, 2.0)
             assert not result.failures
-        assert fetch._executor() is pool
+        assert origins.executor_for(origin) is pool
         with loopback_server(Reply(stall_s=3)) as stalled:
             result, elapsed = _fetch(fixture_scenario, stalled.base_url, 0.3)
             assert {f.key for f in result.failures} >= set(KEYS) and elapsed < 0.8
-            result, elapsed = _fetch(fixture_scenario, healthy.base_url, 2.0)  # stalled threads still busy
+            result, elapsed = _fetch(fixture_scenario, healthy.base_url, 2.0)
         assert not result.failures and elapsed < 1.0
-    assert _query_threads() <= fetch.FETCH_THREADS
+    assert _query_threads() <= origins.ORIGIN_THREADS * origins.MAX_ORIGINS

@@ -7,6 +7,7 @@ timeouts, pooling and error mapping are exercised exactly as in production.
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -22,6 +23,11 @@ class Reply:
     content_type: str = "application/fhir+json"
     headers: dict[str, str] = field(default_factory=dict)
     stall_s: float = 0.0  # wait this long before answering (released early when the server stops)
+    # > 0: answer 200 with ``headers`` and then one byte of ``body`` (or a space) every trickle_s seconds
+    # until the client goes away or the server stops; with trickle_head the status line and headers
+    # come a byte at a time too.
+    trickle_s: float = 0.0
+    trickle_head: bool = False
 
 
 @dataclass
@@ -30,6 +36,8 @@ class Seen:
 
     connections: int = 0
     requests: list[tuple[str, str | None]] = field(default_factory=list)
+    trickling: int = 0  # trickled answers whose client is still connected
+    cut: int = 0  # trickled answers whose client closed the connection
 
 
 @dataclass(frozen=True)
@@ -66,6 +74,9 @@ class _Handler(BaseHTTPRequestHandler):
             index = len(self.server.seen.requests)
             self.server.seen.requests.append((self.path, self.headers.get("Authorization")))
         reply = self.server.respond(index, self.path)
+        if reply.trickle_s:
+            self._trickle(reply)
+            return
         if reply.stall_s and self.server.stopping.wait(reply.stall_s):
             return
         self.send_response(reply.status)
@@ -75,6 +86,28 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.end_headers()
         self.wfile.write(reply.body)
+
+    def _trickle(self, reply: Reply) -> None:
+        """Hold the client with a slow answer; count when it cuts the connection."""
+        head = f"HTTP/1.1 200 OK\r\nContent-Type: {reply.content_type}\r\n"
+        head += "".join(f"{name}: {value}\r\n" for name, value in reply.headers.items()) + "\r\n"
+        pieces = [bytes([b]) for b in head.encode()] if reply.trickle_head else [head.encode()]
+        pieces += [bytes([b]) for b in reply.body] or []
+        with self.server.lock:
+            self.server.seen.trickling += 1
+        try:
+            for i in itertools.count():
+                self.wfile.write(pieces[i] if i < len(pieces) else b" ")
+                self.wfile.flush()
+                if self.server.stopping.wait(reply.trickle_s):
+                    return
+        except OSError:
+            with self.server.lock:
+                self.server.seen.cut += 1
+        finally:
+            with self.server.lock:
+                self.server.seen.trickling -= 1
+            self.close_connection = True
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - keep test output quiet
         return

@@ -84,6 +84,8 @@ def more_details(finding: Finding, facts: Facts) -> list[str]:
         if finding.data.get("oral_on_record"):
             return ["Oral naltrexone is on record (tolerated before)."]
         return [ORAL_NOT_REQUIRED]
+    if finding.rule == "UNVERIFIED":  # in full: the summary is cut at 140 characters
+        return [f"**Not checked:** {finding.data.get('what')}. **Why:** {finding.data.get('reason')}."]
     return []
 
 
