@@ -30,7 +30,9 @@ FAIL_TIMEOUT_S = 5.0
 KILL_CLIENTS = 8
 KILL_MAX_PAIRS = 400  # <= 800 requests
 KILL_AFTER_PAIRS = 80
-ROLLING_CLIENTS = 4
+ROLLING_CLIENTS = 2
+ROLLING_MAX_PAIRS = 1_000  # <= 2,000 calls
+ROLLING_PAUSE_S = 0.05  # spreads the calls over the whole restart (~20 s)
 
 
 @dataclass
@@ -97,6 +99,11 @@ def _ready(instance: Instance) -> tuple[int, int]:
     )
 
 
+def _ms(values: list[float]) -> str:
+    ordered = sorted(values)
+    return f"median {ordered[len(ordered) // 2]:.2f} ms (max {ordered[-1]:.2f} ms, n={len(ordered)})"
+
+
 def _until(check: object, timeout: float = 15.0) -> None:
     deadline = time.monotonic() + timeout
     while not check():  # type: ignore[operator]
@@ -126,7 +133,7 @@ def test_a_token_spent_on_one_instance_is_refused_through_the_balancer_by_the_ot
 def test_feedback_sent_to_the_other_instance_at_once_finds_the_card(cluster: Cluster) -> None:
     a, b = cluster.instances
     traffic = Traffic(cluster.balancer.url, cluster.issuer)
-    gaps_ms, cards = [], []
+    gaps_ms, cards, feedback_ms = [], [], []
     with requests.Session() as to_a, requests.Session() as to_b:
         for n in range(20):
             (first, first_url), (second, second_url) = ((to_a, a.url), (to_b, b.url))[:: 1 if n % 2 else -1]
@@ -139,6 +146,7 @@ def test_feedback_sent_to_the_other_instance_at_once_finds_the_card(cluster: Clu
             prepared = second.prepare_request(request)
             gaps_ms.append((time.perf_counter() - received) * 1000)
             stored = second.send(prepared, timeout=10)
+            feedback_ms.append(stored.elapsed.total_seconds() * 1000)
             assert stored.json() == {"stored": 1, "duplicates": 0}
             cards.append(card)
     assert sorted(gaps_ms)[len(gaps_ms) // 2] < 1.0, (
@@ -146,6 +154,7 @@ def test_feedback_sent_to_the_other_instance_at_once_finds_the_card(cluster: Clu
     )
     known = dict(cluster.feedback_rows())
     assert all(known[card] for card in cards)
+    print(f"\nfeedback sent {_ms(gaps_ms)} after the card; answered in {_ms(feedback_ms)}")
 
 
 def test_readiness_follows_redis_and_the_database(cluster: Cluster) -> None:
@@ -172,7 +181,9 @@ def test_readiness_follows_redis_and_the_database(cluster: Cluster) -> None:
 def test_a_rolling_restart_loses_no_call(cluster: Cluster) -> None:
     traffic = Traffic(cluster.balancer.url, cluster.issuer)
     stop = threading.Event()
-    load = threading.Thread(target=traffic.drive, args=(ROLLING_CLIENTS, 1_000, 60.0, stop))
+    load = threading.Thread(
+        target=traffic.drive, args=(ROLLING_CLIENTS, ROLLING_MAX_PAIRS, 60.0, stop, ROLLING_PAUSE_S)
+    )
     load.start()
     try:
         for instance in cluster.instances:
@@ -185,10 +196,12 @@ def test_a_rolling_restart_loses_no_call(cluster: Cluster) -> None:
         stop.set()
         load.join()
     calls = len(traffic.outcomes)
+    assert traffic.pairs_done < ROLLING_MAX_PAIRS, "the traffic ran out before the restart ended"
     assert calls >= 50, f"too little traffic to show anything: {calls} calls"
     assert traffic.failures() == [], f"{len(traffic.failures())} of {calls} calls failed"
     upstreams = {o.upstream for o in traffic.outcomes}
     assert {f"127.0.0.1:{i.port}" for i in cluster.instances} <= upstreams
+    print(f"\nrolling restart: {calls} calls, 0 failed, answered by {sorted(upstreams)}")
 
 
 def test_kill_9_under_load_loses_no_acknowledged_feedback(cluster: Cluster) -> None:
@@ -215,6 +228,10 @@ def test_kill_9_under_load_loses_no_acknowledged_feedback(cluster: Cluster) -> N
     assert killed.is_set(), "the kill did not happen under load"
     failures = traffic.failures()
     assert len(failures) <= KILL_CLIENTS, f"more failures than calls in flight: {len(failures)}"
+    print(
+        f"\nkill -9: {len(traffic.outcomes)} calls, failed {[(o.kind, o.status) for o in failures]}, "
+        f"{len(traffic.acknowledged_feedback())} feedback acknowledged"
+    )
 
     acknowledged = {item["card"] for item in traffic.acknowledged_feedback()}
     rows = cluster.feedback_rows()

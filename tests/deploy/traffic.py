@@ -85,8 +85,11 @@ class Traffic:
         self._record(Outcome("feedback", answer.status_code, answer.headers.get("X-Upstream", ""), item))
         return answer.status_code == 200
 
-    def drive(self, clients: int, max_pairs: int, max_seconds: float, stop: threading.Event) -> None:
-        """Run ``clients`` closed-loop clients until ``stop``, ``max_pairs`` or ``max_seconds``."""
+    def drive(
+        self, clients: int, max_pairs: int, max_seconds: float, stop: threading.Event, pause_s: float = 0.0
+    ) -> None:
+        """Run ``clients`` closed-loop clients until ``stop``, ``max_pairs`` or ``max_seconds``; each
+        client pauses ``pause_s`` between pairs (to spread a bounded number of calls over a longer run)."""
         deadline = time.monotonic() + max_seconds
         started = [0]
 
@@ -98,6 +101,8 @@ class Traffic:
                             return
                         started[0] += 1
                     self.pair(session)
+                    if pause_s:
+                        stop.wait(pause_s)
 
         with ThreadPoolExecutor(clients) as pool:
             for future in [pool.submit(client) for _ in range(clients)]:

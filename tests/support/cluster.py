@@ -75,13 +75,13 @@ class Instance:
                 start_new_session=True,
             )
 
-    def wait_ready(self, timeout: float = START_TIMEOUT_S) -> None:
+    def wait_ready(self, timeout: float = START_TIMEOUT_S, probe: str = "/readyz") -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process is None or self.process.poll() is not None:
                 raise RuntimeError(f"{self.name} exited:\n{self.log.read_text()[-3000:]}")
             try:
-                if requests.get(self.url + "/readyz", timeout=2).status_code == 200:
+                if requests.get(self.url + probe, timeout=2).status_code == 200:
                     return
             except requests.RequestException:  # not listening yet, or its worker still booting
                 pass
