@@ -21,12 +21,10 @@ from sqlalchemy import create_engine, func, select
 from plugin.storage.models import feedback
 from tests.auth.issuer import PUBLIC_URL, Issuer, bearer
 from tests.deploy.traffic import FEEDBACK, NOW, SIGN, Traffic, feedback_item, hook_body
-from tests.support.cluster import Balancer, Instance, migrate, service_env
+from tests.support.cluster import Balancer, Instance, fail_timeout_s, migrate, service_env
 from tests.support.postgres import LocalPostgres
 from tests.support.redis_server import RedisServer, redis_server
 
-# nginx's fail_timeout in deploy/nginx/nginx.conf: how long it avoids an instance after a failed connect.
-FAIL_TIMEOUT_S = 5.0
 KILL_CLIENTS = 8
 KILL_MAX_PAIRS = 400  # <= 800 requests
 KILL_AFTER_PAIRS = 80
@@ -191,7 +189,7 @@ def test_a_rolling_restart_loses_no_call(cluster: Cluster) -> None:
             assert instance.stop(signal.SIGTERM) == 0  # graceful: in-flight calls finish
             instance.start()
             instance.wait_ready()
-            time.sleep(FAIL_TIMEOUT_S + 0.5)  # nginx uses the instance again only after fail_timeout
+            time.sleep(fail_timeout_s() + 0.5)  # nginx uses the instance again only after fail_timeout
     finally:
         stop.set()
         load.join()

@@ -119,6 +119,14 @@ def _wait_port_free(port: int, timeout: float = 10.0) -> None:
         time.sleep(0.05)
 
 
+def fail_timeout_s() -> float:
+    """nginx's fail_timeout in deploy/nginx/nginx.conf: how long it avoids an instance after a failure."""
+    found = re.search(r"fail_timeout=(\d+)s", NGINX_CONF.read_text())
+    if found is None:
+        raise RuntimeError("no fail_timeout=Ns in deploy/nginx/nginx.conf")
+    return float(found[1])
+
+
 def nginx_config(prefix: Path, port: int, upstream_ports: list[int], extra: str = "") -> str:
     """deploy/nginx/nginx.conf for loopback: our ports, our prefix, our copy of cds-proxy.conf."""
     text = NGINX_CONF.read_text()
