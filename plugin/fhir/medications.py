@@ -247,6 +247,12 @@ class MedicationUse(View):
         return concepts(self._raw.get("reasonCode"))
 
     @lazy
+    def authorizing(self) -> tuple[Ref, ...]:
+        """MedicationDispense.authorizingPrescription: the orders a fill was made for."""
+        refs = (reference_of(r) for r in objects(self._raw.get("authorizingPrescription")))
+        return tuple(r for r in refs if r is not None)
+
+    @lazy
     def prior_prescription(self) -> Ref | None:
         return reference_of(self._raw.get("priorPrescription"))
 

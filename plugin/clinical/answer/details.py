@@ -78,6 +78,8 @@ def more_details(finding: Finding, facts: Facts) -> list[str]:
         return [BLOCKADE]
     if finding.rule == "R6":
         return [_detox_judged(finding, facts)]
+    if finding.data.get("estimates"):
+        return [_estimates(finding.data["estimates"])]
     if finding.rule == "R13":
         return [f"Hold window checked: {finding.data.get('days')} days from the planned start."]
     if finding.rule == "XR":
@@ -105,3 +107,9 @@ def _detox_judged(finding: Finding, facts: Facts) -> str:
     if detox is None:
         return f"Judged: {said} - {why}."
     return f"Judged: {said} against the detox {detox.reference} (ended {_day(detox.when)}): {why}."
+
+
+def _estimates(estimates: tuple[tuple[str, str], ...]) -> str:
+    """R1-R3: how each last dose was estimated ("supply 14 d from the dispense of 2026-11-01")."""
+    lines = [f"- {reference}: {how or 'as recorded'}" for reference, how in estimates]
+    return "**How the last dose was estimated:**\n\n" + "\n".join(lines)

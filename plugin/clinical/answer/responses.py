@@ -158,7 +158,8 @@ def _clean_note(facts: Facts) -> str:
         latest = max(past, key=lambda e: e.last_dose or date.min)
         lines.append(
             f"Latest opioid on record: {latest.evidence.reference}, estimated last dose "
-            f"{latest.last_dose.isoformat() if latest.last_dose else '-'} (outside every window)."
+            f"{latest.last_dose.isoformat() if latest.last_dose else '-'} (outside every window"
+            f"{'; ' + latest.how if latest.how else ''})."
         )
     if facts.unidentified_medications:
         named = ", ".join(facts.unidentified_medications[:5])

@@ -30,6 +30,7 @@ from plugin.clinical.facts.findings import (
 from plugin.clinical.facts.labs_and_plans import LAB_SETS, PLANNED_STATUS, liver_tests, planned_surgery
 from plugin.clinical.facts.medications import ORDER_TYPES, classify_drug, is_ignored, opioid_exposure
 from plugin.clinical.facts.model import Evidence, Facts, NaltrexoneOrder, NaltrexoneUse, OpioidExposure
+from plugin.clinical.facts.supply import filled_orders
 from plugin.clinical.hook_request import HookRequest
 from plugin.clinical.policy import Policy
 from plugin.clinical.terminology import Terminology
@@ -119,6 +120,7 @@ def _record_medicines(
     read: ReadRecord, policy: Policy, term: Terminology, draft_refs: set[str], now: date
 ) -> _History:
     found = _History()
+    filled = filled_orders(u for u in read.medication_uses if u.kind == "MedicationDispense")
     for use in read.medication_uses:
         if not use.drug.readable or (draft_refs and use.reference in draft_refs):
             continue  # the draft under decision echoed by the EHR's search; unreadable ones are named
@@ -133,7 +135,7 @@ def _record_medicines(
                 found.unidentified.append(use.reference)
             continue
         if medicine[0] == "opioid":
-            exposure = opioid_exposure(use, medicine[1], policy)  # type: ignore[arg-type]
+            exposure = opioid_exposure(use, medicine[1], policy, filled)  # type: ignore[arg-type]
             if exposure is not None:
                 found.exposures.append(exposure)
                 if exposure.ongoing and use.kind in ORDER_TYPES and is_taper(use, now):

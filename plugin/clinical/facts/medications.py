@@ -6,10 +6,10 @@ from collections.abc import Callable, Iterable
 from datetime import date
 
 from plugin.clinical.facts.model import Evidence, NaltrexoneForm, OpioidClass, OpioidExposure
+from plugin.clinical.facts.supply import estimate
 from plugin.clinical.policy import Policy
 from plugin.clinical.terminology import Terminology
 from plugin.fhir.concepts import Coding, Concept
-from plugin.fhir.dates import plus_days
 from plugin.fhir.medications import Drug, MedicationUse
 
 IGNORED_STATUS = {
@@ -113,36 +113,10 @@ def _classify_text(text: str, term: Terminology, routes: Routes) -> Medicine | N
     return None
 
 
-def _request_supply_end(mr: MedicationUse, policy: Policy) -> date | None:
-    """authoredOn + expected supply (x fills), else the validity period end, else a default supply."""
-    start = mr.authored or mr.validity.start
-    supply = mr.supply_days
-    if start and supply is not None:
-        return plus_days(start, supply)
-    end = mr.validity.end
-    for dosage in mr.dosages:
-        end = end or dosage.bounds.end
-        if start and dosage.bounds_days is not None:
-            end = end or plus_days(start, dosage.bounds_days)
-    if end:
-        return end
-    return plus_days(start, policy.default_supply_days) if start else None
-
-
 def last_dose(use: MedicationUse, policy: Policy) -> date | None:
     """The estimated day of the last dose an entry documents; None when it carries no readable date."""
-    if use.kind in ORDER_TYPES:
-        return _request_supply_end(use, policy)
-    if use.kind == "MedicationDispense":
-        handed = use.handed_over or use.prepared
-        if handed is None:
-            return None
-        supply = use.days_supply.days if use.days_supply is not None else None
-        return plus_days(handed, supply if supply is not None else policy.default_supply_days)
-    taken = use.effective.end or use.effective_at or use.effective.start
-    if use.kind == "MedicationStatement":
-        return taken or use.asserted
-    return taken
+    found = estimate(use, policy.default_supply_days)
+    return found.last_dose if found else None
 
 
 def started(use: MedicationUse) -> date | None:
@@ -157,14 +131,18 @@ def is_ongoing(use: MedicationUse) -> bool:
     return use.status in ONGOING_STATUS.get(use.kind, ())
 
 
-def opioid_exposure(use: MedicationUse, opioid_class: OpioidClass, policy: Policy) -> OpioidExposure | None:
+def opioid_exposure(
+    use: MedicationUse, opioid_class: OpioidClass, policy: Policy, filled: frozenset[str] = frozenset()
+) -> OpioidExposure | None:
     """The exposure one record entry documents, or None when it documents none (or no date: the
-    caller names it as unreadable)."""
+    caller names it as unreadable).  Every exposure says how its last dose was estimated."""
     if is_ignored(use):
         return None
-    ongoing = is_ongoing(use)
-    last = None if ongoing else last_dose(use, policy)
-    if not ongoing and last is None:
+    if is_ongoing(use):
+        evidence = Evidence(use.kind, use.id, started(use), use.drug.name)
+        return OpioidExposure(evidence, opioid_class, None, True, how=f"{use.kind} {use.status}: ongoing")
+    found = estimate(use, policy.default_supply_days, filled)
+    if found is None:
         return None
-    when = started(use) if ongoing else last
-    return OpioidExposure(Evidence(use.kind, use.id, when, use.drug.name), opioid_class, last, ongoing)
+    evidence = Evidence(use.kind, use.id, found.last_dose, use.drug.name)
+    return OpioidExposure(evidence, opioid_class, found.last_dose, False, how=found.how)

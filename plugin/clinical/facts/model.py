@@ -33,6 +33,7 @@ class OpioidExposure:
     last_dose: date | None  # estimated; None when ongoing
     ongoing: bool
     in_this_session: bool = False  # a draft order of the current ordering session
+    how: str = ""  # how the last dose was estimated ("supply 14 d from the dispense of 2026-11-01")
 
 
 @dataclass(frozen=True)

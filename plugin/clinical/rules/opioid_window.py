@@ -26,7 +26,14 @@ def check_active(facts: Facts, policy: Policy) -> Finding | None:
     active = [e for e in facts.opioid_exposures if _active(facts, e)]
     if not active:
         return None
-    return Finding("R1", "critical", tuple(e.evidence for e in active))
+    return Finding("R1", "critical", tuple(e.evidence for e in active), data={"estimates": estimates(active)})
+
+
+def estimates(exposures: list[OpioidExposure]) -> tuple[tuple[str, str], ...]:
+    """(reference, how its last dose was estimated) for the card."""
+    return tuple(
+        (e.evidence.reference, "drafted in this session" if e.in_this_session else e.how) for e in exposures
+    )
 
 
 def _latest(facts: Facts, classes: set[OpioidClass]) -> OpioidExposure | None:
@@ -70,6 +77,7 @@ def check_short_acting(facts: Facts, policy: Policy) -> Finding | None:
         data={
             "days": (facts.start_day - latest.last_dose).days,
             "label_minimum": latest.last_dose + timedelta(days=policy.short_acting_critical_days),
+            "estimates": estimates([latest]),
         },
     )
 
@@ -102,5 +110,6 @@ def check_long_acting(facts: Facts, policy: Policy) -> Finding | None:
         data={
             "days": (facts.start_day - exposure.last_dose).days,
             "classes": [h[2].opioid_class for h in hits],
+            "estimates": estimates([h[2] for h in hits]),
         },
     )

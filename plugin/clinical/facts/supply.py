@@ -1,0 +1,90 @@
+"""What a medication entry (a read view) says about supply, as last_dose's inputs, and the estimate."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from plugin.clinical.facts.last_dose import (
+    Dose,
+    Estimate,
+    Order,
+    as_days,
+    dispense_estimate,
+    doses_a_day,
+    order_estimate,
+)
+from plugin.fhir.medications import MedicationUse
+from plugin.fhir.quantities import Quantity
+
+ORDER_TYPES = frozenset({"MedicationRequest", "MedicationOrder"})
+NOT_FILLED = frozenset({"entered-in-error", "cancelled", "declined"})
+
+
+def _days(found: Quantity | None) -> float | None:
+    """A quantity of time in days: any UCUM time unit, none = days."""
+    return as_days(found.value, found.code or found.unit) if found is not None else None
+
+
+def _unit(found: Quantity | None) -> str:
+    return (found.code or found.unit) if found is not None else ""
+
+
+def read_doses(use: MedicationUse) -> tuple[Dose, ...]:
+    return tuple(
+        Dose(
+            d.dose.value if d.dose is not None else None,
+            _unit(d.dose),
+            doses_a_day(d.frequency, d.period, d.period_unit),
+            d.bounds.start,
+            d.bounds.end,
+            d.bounds_days,
+        )
+        for d in use.dosages
+    )
+
+
+def read_order(use: MedicationUse, filled: bool) -> Order:
+    return Order(
+        status=use.status,
+        authored=use.authored,
+        validity_start=use.validity.start,
+        validity_end=use.validity.end,
+        supply_days=use.expected_supply_days,
+        repeats=max(use.repeats or 0, 0),
+        quantity=use.dispense_quantity.value if use.dispense_quantity is not None else None,
+        quantity_unit=_unit(use.dispense_quantity),
+        doses=read_doses(use),
+        filled=filled,
+    )
+
+
+def estimate(use: MedicationUse, default_days: int, filled: frozenset[str] = frozenset()) -> Estimate | None:
+    """The estimated last dose of an entry that is not ongoing, and how it was made (docs/last-dose.md)."""
+    if use.kind in ORDER_TYPES:
+        return order_estimate(read_order(use, f"{use.kind}/{use.id}" in filled), default_days)
+    if use.kind == "MedicationDispense":
+        quantity = use.dispense_quantity
+        return dispense_estimate(
+            use.handed_over or use.prepared,
+            _days(use.days_supply),
+            quantity.value if quantity is not None else None,
+            _unit(quantity),
+            read_doses(use),
+            default_days,
+        )
+    taken = use.effective.end or use.effective_at or use.effective.start
+    if use.kind == "MedicationStatement":
+        taken = taken or use.asserted
+        return Estimate(taken, f"statement: last taken {taken.isoformat()}") if taken else None
+    return Estimate(taken, f"given on {taken.isoformat()}") if taken else None
+
+
+def filled_orders(dispenses: Iterable[MedicationUse]) -> frozenset[str]:
+    """Orders with fills on record (authorizingPrescription): their fills carry the supply."""
+    return frozenset(
+        f"MedicationRequest/{ref.id}"
+        for d in dispenses
+        if d.status not in NOT_FILLED
+        for ref in d.authorizing
+        if ref.id and ref.type in (None, "MedicationRequest")
+    )
