@@ -1,23 +1,39 @@
-"""The pipeline: request -> record -> facts -> rules -> cards.  Only this module reads the clock."""
+"""The pipeline: request -> record -> facts -> rules -> cards.  Only this module reads the clock.
+
+Pure of the web framework: ``evaluate`` returns an ``Outcome`` and the edge (plugin/http/api.py) puts
+it on the response and the access line.
+"""
 
 from __future__ import annotations
 
-import logging
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from plugin.clinical.answer.responses import compose, unverified_card
+from plugin.clinical.answer.responses import compose
 from plugin.clinical.facts import build_facts, naltrexone_orders
 from plugin.clinical.facts.antagonists import classify_drafts
 from plugin.clinical.hook_request import HookRequest
 from plugin.clinical.policy import Policy
-from plugin.clinical.rules import run_rules
+from plugin.clinical.rules import run_rules, unverified_only
 from plugin.clinical.terminology import Terminology
-from plugin.ops.log import note_outcome
 from plugin.record.gather import PatientRecord, gather_record
 from plugin.settings import Settings
 
-log = logging.getLogger("naltrexone_cds.evaluate")
+
+@dataclass(frozen=True)
+class Outcome:
+    """The cards, and what the access line says about them (rule codes, keys that could not be read)."""
+
+    cards: list[dict[str, Any]] = field(default_factory=list)
+    unverified: tuple[str, ...] = ()
+
+    @property
+    def rules(self) -> list[str]:
+        return [c["source"]["topic"]["code"] for c in self.cards]
+
+    def response(self) -> dict[str, Any]:
+        return {"cards": self.cards}
 
 
 def today(settings: Settings) -> date:
@@ -41,21 +57,17 @@ def _unidentified(request: HookRequest, record: PatientRecord) -> bool:
     return any(o.selected and o.drug.resolve(medications).unresolved for o in request.orders)
 
 
-def evaluate(request: HookRequest, settings: Settings, policy: Policy, term: Terminology) -> dict[str, Any]:
+def evaluate(request: HookRequest, settings: Settings, policy: Policy, term: Terminology) -> Outcome:
     if not _may_concern_naltrexone(request, term):
-        return {"cards": []}
+        return Outcome()
     record = gather_record(request, settings)
     facts = build_facts(request, record, today(settings), policy, term)
-    if not facts.target_orders and not facts.selected_opioid_drafts:
+    unverified = tuple(key for key, _ in facts.unverified)
+    if facts.target_orders or facts.selected_opioid_drafts:
+        findings = run_rules(facts, policy)
+    elif facts.unverified and _unidentified(request, record):
         # A draft known only by a server-side Medication we could not fetch may be naltrexone: say so.
-        unknown = facts.unverified and _unidentified(request, record)
-        return {"cards": [unverified_card(facts)] if unknown else []}
-    findings = run_rules(facts, policy)
-    cards = compose(facts, findings, policy, term)
-    outcome = {
-        "rules": [c["source"]["topic"]["code"] for c in cards],
-        "unverified": [key for key, _ in facts.unverified],
-    }
-    if not note_outcome(**outcome):  # in a request, the access line carries them
-        log.info("evaluated", extra={"service_id": request.service_id, **outcome})
-    return {"cards": cards}
+        findings = unverified_only(facts, policy)
+    else:
+        findings = []
+    return Outcome(compose(facts, findings, policy, term), unverified)

@@ -63,7 +63,6 @@ class Policy:
     # Regimens (1.8 [L1][L3]; section 6): oral tablet strength and supply per fill.
     oral_tablet_mg: float = 50.0
     oral_fill_days: int = 30
-    xr_dose_mg: float = 380.0
     xr_interval_days: int = 28
     # R12 - how long a naltrexone dose blocks opioids: 50 mg about 24 h, the 150 mg every-third-day
     # regimen 72 h (clinical_rules.md 1.1, 1.8 [L1]); XR injectable about 28 days [L4], "~4-5 weeks"
@@ -101,11 +100,6 @@ class Policy:
     aud_opioid_free_lookback_days: int = 730
     # R17 - alcohol intoxication/withdrawal diagnosis this recent = still drinking (rule table R17).
     alcohol_acute_lookback_days: int = 7
-
-    @property
-    def supply_refills(self) -> int:
-        """Refills so that the fills cover the usual course."""
-        return max(0, -(-self.course_usual_days // self.oral_fill_days) - 1)
 
 
 def _read(path: Path) -> dict[str, Any]:

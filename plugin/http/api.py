@@ -12,7 +12,7 @@ from plugin.clinical.hook_request import parse_hook_request
 from plugin.errors import BadHookRequest, PayloadTooLarge, UnsupportedMediaType
 from plugin.http.security import check_json_limits
 from plugin.http.services import discovery, get_service
-from plugin.ops.log import bind_request
+from plugin.ops.log import bind_request, note_outcome
 from plugin.ops.metrics import observe_cards
 from plugin.storage.recording import record_cards
 
@@ -58,7 +58,8 @@ def call_service(service_id: str) -> Response:
     body = read_json_body()
     hook_request = parse_hook_request(service.id, service.hook, body)
     cfg = current_app.config
-    response = evaluate(hook_request, cfg["SETTINGS"], cfg["POLICY"], cfg["TERMINOLOGY"])
-    record_cards(service, hook_request, response["cards"])
-    observe_cards(response["cards"])
-    return json_response(response)
+    outcome = evaluate(hook_request, cfg["SETTINGS"], cfg["POLICY"], cfg["TERMINOLOGY"])
+    note_outcome(rules=outcome.rules, unverified=list(outcome.unverified))
+    record_cards(service, hook_request, outcome.cards)
+    observe_cards(outcome.cards)
+    return json_response(outcome.response())

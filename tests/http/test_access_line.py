@@ -32,10 +32,14 @@ def test_access_line_carries_the_outcome(tmp_path: Path, capsys: pytest.CaptureF
     assert not [x for x in lines if x["logger"] == "naltrexone_cds.evaluate"]
 
 
-def test_outside_a_request_evaluation_logs_its_own_line(caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.INFO, logger="naltrexone_cds.evaluate")
+def test_evaluation_returns_its_outcome_without_a_request(caplog: pytest.LogCaptureFixture) -> None:
+    """The pipeline is pure of Flask: it hands the cards and the unverified keys back to the edge."""
+    caplog.set_level(logging.DEBUG)
     request = parse_hook_request("naltrexone-order-sign", "order-sign", hook_request([naltrexone_draft()]))
-    cards = evaluate(request, load_settings({"auth": "none"}, environ={}), Policy(), default_terminology())
-    [record] = [r for r in caplog.records if r.name == "naltrexone_cds.evaluate"]
-    assert record.getMessage() == "evaluated"
-    assert record.rules == [c["source"]["topic"]["code"] for c in cards["cards"]]  # type: ignore[attr-defined]
+    outcome = evaluate(request, load_settings({"auth": "none"}, environ={}), Policy(), default_terminology())
+    assert outcome.rules == [c["source"]["topic"]["code"] for c in outcome.cards] == ["R10", "CLEAN"]
+    assert outcome.unverified == ()
+    assert outcome.response() == {"cards": outcome.cards}
+    assert not [r for r in caplog.records if r.name.startswith("naltrexone_cds")], (
+        "the edge logs, not the pipeline"
+    )

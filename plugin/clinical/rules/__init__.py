@@ -1,43 +1,35 @@
-"""The rules, in the order their cards are shown.  Each: check(facts, policy) -> Finding | None.
+"""The rules, in the order their cards are shown.  Every decision a card reports is made here.
 
-Naltrexone rules run when a naltrexone draft is decided on; the reverse rule (R12) runs whenever an
-opioid-containing or naltrexone draft is in the session.  ``INDICATORS`` states what each rule may
-answer; the PlanDefinition (fhir_profiles/plandefinitions) is generated from this registry.
+Rules run when a naltrexone draft is decided on; the reverse rule (R12) runs whenever an
+opioid-containing or naltrexone draft is in the session.  The closing rules (UNVERIFIED, R15, CLEAN)
+run last and read the findings before them.  ``INDICATORS`` states what each rule may answer; the
+PlanDefinition (fhir_profiles/plandefinitions) is generated from this registry.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from plugin.clinical.facts.model import Facts
 from plugin.clinical.policy import Policy
 from plugin.clinical.rules import (
     alcohol,
-    dependence,
+    closing,
     duplicates,
     liver,
-    opioid_window,
     planned,
+    regimen,
     reverse,
-    screens,
     tolerance,
 )
 from plugin.clinical.rules.finding import Finding, Indicator
+from plugin.clinical.rules.safety import SAFETY_RULES, START_BLOCKING, SUBSUMED_BY_SAFETY, Rule
 
-Rule = Callable[[Facts, Policy], Finding | None]
+ClosingRule = Callable[[Facts, Policy, Sequence[Finding]], Finding | None]
 
-# Rules about the patient's opioid status: any hit means "do not start now".
-SAFETY_RULES: tuple[tuple[str, Rule], ...] = (
-    ("R1", opioid_window.check_active),
-    ("R2", opioid_window.check_short_acting),
-    ("R3", opioid_window.check_long_acting),
-    ("R4", screens.check_urine_screen),
-    ("R5", screens.check_naloxone_challenge),
-    ("R6", dependence.check),
-)
 # Rules about the order itself.
 ORDER_RULES: tuple[tuple[str, Rule], ...] = (("R14", duplicates.check),)
-# What else the labels and guidelines warn about when naltrexone is started (issue 8).
+# What else the labels and guidelines warn about when naltrexone is started.
 ADVISORY_RULES: tuple[tuple[str, Rule], ...] = (
     ("R7", tolerance.check_opioid_free_undocumented),
     ("R8", liver.check_disease),
@@ -51,12 +43,16 @@ ADVISORY_RULES: tuple[tuple[str, Rule], ...] = (
 )
 # Opioid-containing drafts against naltrexone (runs for opioid drafts too).
 REVERSE_RULES: tuple[tuple[str, Rule], ...] = (("R12", reverse.check),)
-# Silenced when a safety rule (R1-R6) fires: the start is off, so "confirm opioid-free" (R7, R16), start
-# preparation (baseline liver tests R10, naloxone for lost tolerance R11) and XR guidance are moot until
-# the re-order - and one clear "do not start" card beats a stack (clinical_rules.md 5, alert fatigue).
-SUBSUMED_BY_SAFETY = frozenset({"R7", "R10", "R11", "R16", "XR"})
+# Read the findings above: could the check be completed, is the regimen documented, did it pass.
+CLOSING_RULES: tuple[tuple[str, ClosingRule], ...] = (
+    ("UNVERIFIED", closing.check_unverified),
+    ("R15", regimen.check),
+    ("CLEAN", closing.check_clean),
+)
 
-ALL_RULES = SAFETY_RULES + ORDER_RULES + ADVISORY_RULES + REVERSE_RULES
+ALL_RULES: tuple[tuple[str, Rule | ClosingRule], ...] = (
+    SAFETY_RULES + ORDER_RULES + ADVISORY_RULES + REVERSE_RULES + CLOSING_RULES
+)
 INDICATORS: dict[str, tuple[Indicator, ...]] = {
     "R1": ("critical",),
     "R2": ("critical", "warning"),
@@ -75,21 +71,31 @@ INDICATORS: dict[str, tuple[Indicator, ...]] = {
     "R16": ("info",),
     "R17": ("warning",),
     "XR": ("info",),
+    "UNVERIFIED": ("warning",),
+    "R15": ("warning",),
+    "CLEAN": ("info",),
 }
+__all__ = ["ALL_RULES", "INDICATORS", "START_BLOCKING", "run_rules", "unverified_only"]
 
 
 def run_rules(facts: Facts, policy: Policy) -> list[Finding]:
     findings: list[Finding] = []
     if facts.target_orders:
         for _, rule in SAFETY_RULES + ORDER_RULES + ADVISORY_RULES:
-            finding = rule(facts, policy)
-            if finding is not None:
+            if (finding := rule(facts, policy)) is not None:
                 findings.append(finding)
-        safety = {rule_id for rule_id, _ in SAFETY_RULES}
-        if any(f.rule in safety for f in findings):
+        if any(f.rule in START_BLOCKING for f in findings):
             findings = [f for f in findings if f.rule not in SUBSUMED_BY_SAFETY]
     for _, rule in REVERSE_RULES:
-        finding = rule(facts, policy)
-        if finding is not None:
+        if (finding := rule(facts, policy)) is not None:
+            findings.append(finding)
+    for _, closing_rule in CLOSING_RULES:
+        if (finding := closing_rule(facts, policy, findings)) is not None:
             findings.append(finding)
     return findings
+
+
+def unverified_only(facts: Facts, policy: Policy) -> list[Finding]:
+    """For a draft no rule could identify (named only by a Medication the record lacks): say so."""
+    finding = closing.check_unverified(facts, policy, ())
+    return [finding] if finding is not None else []

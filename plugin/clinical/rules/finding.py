@@ -1,4 +1,4 @@
-"""What a rule returns: which rule, how severe, on what evidence.  Wording lives in cards.py."""
+"""What a rule returns: which rule, how severe, on what evidence.  Wording lives in answer/wording.py."""
 
 from __future__ import annotations
 
@@ -19,8 +19,3 @@ class Finding:
     evidence: tuple[Evidence, ...] = ()
     safe_start: date | None = None  # first day on which this rule would no longer fire
     data: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def blocks_start(self) -> bool:
-        """Hazards (warning or critical) mean: do not start naltrexone now."""
-        return SEVERITY[self.indicator] >= SEVERITY["warning"]

@@ -67,4 +67,4 @@ def check_baseline(facts: Facts, policy: Policy) -> Finding | None:
         return None
     if _latest(facts, policy, "alt") or _latest(facts, policy, "ast"):
         return None
-    return Finding("R10", "info", data={"days": policy.liver_test_lookback_days})
+    return Finding("R10", "info")

@@ -76,7 +76,7 @@ def check_short_acting(facts: Facts, policy: Policy) -> Finding | None:
         safe_start=hit[1],
         data={
             "days": (facts.start_day - latest.last_dose).days,
-            "label_minimum": latest.last_dose + timedelta(days=policy.short_acting_critical_days),
+            "minimum_reached": latest.last_dose + timedelta(days=policy.short_acting_critical_days),
             "estimates": estimates([latest]),
         },
     )

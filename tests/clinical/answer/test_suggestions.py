@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 from fhir.resources.R4B.medicationrequest import MedicationRequest
 
-from plugin.clinical.answer.dosing import matching_regimen, nearest_regimen, read_dosing
 from plugin.clinical.answer.suggestions import regimen_request
+from plugin.clinical.dosing import matching_regimen, nearest_regimen, read_dosing
 from plugin.clinical.facts import is_tagged
 from plugin.clinical.policy import REGIMENS, Policy
 from plugin.clinical.terminology import default_terminology
@@ -95,6 +95,6 @@ def test_invalid_draft_fields_are_dropped_not_fatal() -> None:
 def test_an_invalid_draft_id_turns_the_update_into_a_create() -> None:
     draft = b.naltrexone_draft(rid="é" * 100)
     nx = order(resource=draft)
-    nx = type(nx)(draft, f"MedicationRequest/{'é' * 100}", "oral", True, False, "code")
+    nx = type(nx)(draft, f"MedicationRequest/{'é' * 100}", "oral", True, False)
     resource = regimen_request(nx, REGIMENS[0], "p", START, POLICY, TERM)
     assert "id" not in resource and resource["status"] == "draft"
