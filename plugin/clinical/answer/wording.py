@@ -270,7 +270,9 @@ DETOX_IN_PROGRESS = (
 DETOX_PROBLEM = {
     "none": "no completed detox is on record",
     "undated": "the detox on record has no end date",
-    "too-recent": "it ended {days} days ago, fewer than the {p.detox_completed_min_days} opioid-free days required",
+    "too-recent": (
+        "it ended {days} days ago, fewer than the {p.detox_completed_min_days} opioid-free days required"
+    ),
     "opioid-since": "opioid use is recorded after it ended",
     "withdrawal-since": "opioid withdrawal was recorded after it ended (new use)",
 }

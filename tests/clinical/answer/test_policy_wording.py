@@ -68,6 +68,14 @@ SCENARIO_ROWS: list[tuple[str, dict[str, Any], str, list[str], list[str], str]] 
         "R7 quotes both windows and its own screen look-back",
     ),
     (
+        "r6-detox-too-recent",  # detox ended 2026-11-22
+        {"detox_completed_min_days": 9},
+        "R6",
+        ["it ended 3 days ago, fewer than the 9 opioid-free days required"],
+        ["fewer than the 7 opioid-free days"],
+        "the completed-detox minimum",
+    ),
+    (
         "r6-dependence-detox-completed",
         {"liver_test_lookback_days": 60},
         "R10",
