@@ -1,11 +1,10 @@
 """Browser access (CORS), response hardening and request-body limits.
 
-CORS default, and why: discovery lists only what we offer, so any origin may read it (``*``).  Hook and
-feedback calls carry patient data, so without ``CORS_ORIGINS`` no browser origin may call them; a site
-lists its browser EHRs (e.g. ``https://sandbox.cds-hooks.org``), and that list then governs every
-endpoint, discovery included.  ``*`` in the list opens everything - tolerable only because JWT auth,
-not the browser's same-origin policy, is what keeps strangers out.  Credentials (cookies) are never
-allowed: EHRs authenticate with the ``Authorization`` header.
+CORS default, and why: every endpoint answers any origin (``*``).  No cookie or other ambient credential
+is ever involved - each call carries its own short-lived, single-use JWT in ``Authorization`` - so a
+page of another origin gains nothing it could not get with curl, and browser EHRs (the CDS Hooks
+sandbox, SMART apps) work out of the box.  ``CORS_ORIGINS`` narrows this to the listed origins on every
+endpoint.  Credentials are never allowed (``Access-Control-Allow-Credentials`` is never sent).
 
 Limits: bodies over ``MAX_BODY_BYTES`` get 413 before they are parsed; parsed JSON deeper than
 ``MAX_JSON_DEPTH`` or with more than ``MAX_JSON_ENTRIES`` values gets 400, so no later code recurses
@@ -27,7 +26,6 @@ from plugin.settings import Settings
 
 __all__ = ["allowed_origin", "check_json_limits", "check_json_shape", "init_app", "json_within_limits"]
 
-DISCOVERY_PATH = "/cds-services"
 ALLOWED_METHODS = "GET, POST, OPTIONS"
 ALLOWED_HEADERS = "Authorization, Content-Type"
 EXPOSED_HEADERS = "WWW-Authenticate, X-Request-Id"
@@ -49,12 +47,10 @@ _NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'[]{}"')  # deleted by
 _CURLY_AS_SQUARE = bytes.maketrans(b"{}", b"[]")
 
 
-def allowed_origin(settings: Settings, path: str, origin: str) -> str | None:
-    """The ``Access-Control-Allow-Origin`` value for ``origin`` calling ``path``; None = not allowed."""
+def allowed_origin(settings: Settings, origin: str) -> str | None:
+    """The ``Access-Control-Allow-Origin`` value for ``origin``; None = not allowed."""
     origins = settings.cors_origins
-    if not origins:
-        return "*" if path == DISCOVERY_PATH else None
-    if "*" in origins:
+    if not origins or "*" in origins:
         return "*"
     return origin if origin in origins else None
 
@@ -130,7 +126,7 @@ def _preflight() -> Response | None:
     if request.method != "OPTIONS" or "Access-Control-Request-Method" not in request.headers:
         return None
     origin = request.headers.get("Origin", "")
-    allowed = allowed_origin(current_app.config["SETTINGS"], request.path, origin) if origin else None
+    allowed = allowed_origin(current_app.config["SETTINGS"], origin) if origin else None
     if allowed is None:
         return _json(403, "cors_origin_not_allowed", "this origin may not call this endpoint (CORS_ORIGINS)")
     response = Response(status=204)
@@ -149,7 +145,7 @@ def _harden(response: Response) -> Response:
         response.headers.setdefault("Strict-Transport-Security", HSTS)
     origin = request.headers.get("Origin")
     if origin:
-        allowed = allowed_origin(settings, request.path, origin)
+        allowed = allowed_origin(settings, origin)
         if allowed is not None:
             response.headers["Access-Control-Allow-Origin"] = allowed
             response.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS

@@ -67,6 +67,11 @@ def _x5u(i: Issuer) -> str:
     return i.token(SIGN, key=key, headers={"x5u": "https://evil.example.org/cert.pem"})
 
 
+def _foreign_jku(i: Issuer, jku: str) -> str:
+    """Signed by the attacker's key, published (so they hope) at ``jku``: it is ignored, never fetched."""
+    return i.token(SIGN, key=ec.generate_private_key(ec.SECP384R1()), headers={"jku": jku})
+
+
 def _rs256_forged(i: Issuer) -> str:
     from cryptography.hazmat.primitives.asymmetric import rsa
 
@@ -78,8 +83,8 @@ HELD: list[tuple[str, Callable[[Issuer], str], str]] = [
     ("alg none", lambda i: i.unsigned(SIGN), "alg is not allowed"),
     ("HS256 keyed with the public key", lambda i: i.hs256_with_public_key(SIGN), "alg is not allowed"),
     ("RS256 against the issuer's EC key", _rs256_forged, "alg does not match its key"),
-    ("foreign jku", lambda i: i.token(SIGN, headers={"jku": "https://evil.example.org/jwks"}), "jku"),
-    ("jku on loopback", lambda i: i.token(SIGN, headers={"jku": "http://127.0.0.1:1/jwks"}), "jku"),
+    ("foreign jku (ignored)", lambda i: _foreign_jku(i, "https://evil.example.org/jwks"), "signature"),
+    ("jku on loopback (ignored)", lambda i: _foreign_jku(i, "http://127.0.0.1:1/jwks"), "signature"),
     ("embedded jwk", _embedded_jwk, "signature does not verify"),
     ("foreign x5u", _x5u, "signature does not verify"),
     ("iss of an untrusted issuer", lambda i: i.token(SIGN, iss="https://evil.example.org"), "not trusted"),
