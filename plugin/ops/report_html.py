@@ -9,7 +9,8 @@ from __future__ import annotations
 from datetime import datetime
 from html import escape
 
-from plugin.ops.report import RuleFigures, percent
+from plugin.ops.report import percent
+from plugin.ops.report_figures import Figures, RuleFigures, SuggestionFigures
 
 BAR_WIDTH = 320
 BAR_HEIGHT = 16
@@ -56,7 +57,24 @@ def _list(items: list[tuple[str, int]]) -> str:
     return "<ul>" + "".join(f"<li>{escape(label)} ({count})</li>" for label, count in items) + "</ul>"
 
 
-def render_html(rows: list[RuleFigures], since: datetime | None, generated: datetime) -> str:
+def _suggestion_rows(items: list[SuggestionFigures]) -> str:
+    if not items:
+        return ""
+    rows = "".join(
+        f"<tr><td>{escape(s.rule_id)}</td><td>{escape(s.suggestion)}</td>"
+        f'<td class="num">{s.accepted_events}</td><td class="num">{s.cards}</td>'
+        f'<td class="num">{s.cards_overridden_later}</td></tr>'
+        for s in items
+    )
+    return (
+        "<h2>Per suggestion</h2><table><thead><tr><th>Rule</th><th>Suggestion</th><th>Accepted (events)</th>"
+        "<th>Cards</th><th>Of those, overridden at last</th></tr></thead>"
+        f"<tbody>{rows}</tbody></table>"
+    )
+
+
+def render_html(figures: Figures, since: datetime | None, generated: datetime) -> str:
+    rows = figures.rules
     scale = max([max(f.shown, f.answered) for f in rows] or [0])
     legend = "".join(f'<span><i style="background:{c}"></i>{escape(n)}</span>' for n, c in COLOURS.items())
     body_rows = "".join(
@@ -64,6 +82,7 @@ def render_html(rows: list[RuleFigures], since: datetime | None, generated: date
         f"<td>{escape(f.rule_id)}</td>"
         f'<td class="num">{f.shown}</td><td class="num">{f.accepted}</td><td class="num">{f.overridden}</td>'
         f'<td class="num">{percent(f.override_rate)}</td><td class="num">{percent(f.feedback_rate)}</td>'
+        f'<td class="num">{f.accepted_events}</td><td class="num">{f.overridden_events}</td>'
         f"<td>{_bar(f, scale)}</td><td>{_list(f.override_reasons)}</td>"
         f"<td>{_list(f.accepted_suggestions)}</td>"
         "</tr>"
@@ -77,12 +96,16 @@ def render_html(rows: list[RuleFigures], since: datetime | None, generated: date
         f"<style>{_CSS}</style></head><body>"
         "<h1>Naltrexone CDS - what clinicians did with the cards</h1>"
         f'<p class="meta">{escape(period)}; generated {escape(generated.strftime("%Y-%m-%d %H:%M UTC"))}. '
-        "Override rate = overridden / (accepted + overridden); feedback rate = answered / shown. "
-        "Each card counts once, by its latest report.</p>"
+        "Last state: each card counts once, by its latest report - override rate = overridden / "
+        "(accepted + overridden); feedback rate = answered / shown. Events: every report counts (a "
+        "suggestion accepted, then the card dismissed, is one of each); reasons and suggestions are "
+        "counted per event.</p>"
         f'<p class="legend">{legend}</p>'
-        "<table><thead><tr><th>Rule</th><th>Shown</th><th>Accepted</th><th>Overridden</th>"
-        "<th>Override rate</th><th>Feedback rate</th><th>Cards</th><th>Top override reasons</th>"
-        "<th>Accepted suggestions</th></tr></thead>"
-        f"<tbody>{body_rows or '<tr><td colspan=9>No cards or feedback in this period.</td></tr>'}</tbody>"
-        "</table></body></html>\n"
+        "<table><thead><tr><th rowspan=2>Rule</th><th rowspan=2>Shown</th><th colspan=4>Last state</th>"
+        "<th colspan=2>Events</th><th rowspan=2>Cards</th><th rowspan=2>Top override reasons</th>"
+        "<th rowspan=2>Accepted suggestions</th></tr>"
+        "<tr><th>Accepted</th><th>Overridden</th><th>Override rate</th><th>Feedback rate</th>"
+        "<th>Accepted</th><th>Overridden</th></tr></thead>"
+        f"<tbody>{body_rows or '<tr><td colspan=11>No cards or feedback in this period.</td></tr>'}</tbody>"
+        f"</table>{_suggestion_rows(figures.suggestions)}</body></html>\n"
     )

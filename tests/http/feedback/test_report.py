@@ -56,10 +56,11 @@ def test_json_figures(filled: dict[str, str]) -> None:
     rules = {r["rule_id"]: r for r in json.loads(_run(filled, "--format", "json"))["rules"]}
     assert list(rules) == ["R2", "R10", "CLEAN"]  # the unknown card's override is in no rule
     r2 = rules["R2"]
-    assert (r2["shown"], r2["accepted"], r2["overridden"]) == (4, 2, 1)
+    assert (r2["shown"], r2["accepted"], r2["overridden"]) == (4, 2, 1)  # last state
+    assert (r2["accepted_events"], r2["overridden_events"]) == (2, 2)  # the changed mind counts too
     assert r2["override_rate"] == pytest.approx(1 / 3)
     assert r2["feedback_rate"] == pytest.approx(3 / 4)
-    assert r2["override_reasons"] == [{"reason": "patient declined", "count": 1}]
+    assert r2["override_reasons"] == [{"reason": "patient declined", "count": 2}]  # per event
     assert r2["accepted_suggestions"] == [{"suggestion": DEFER, "count": 2}]
     r10 = rules["R10"]
     assert (r10["shown"], r10["overridden"], r10["override_rate"]) == (2, 2, 1.0)
@@ -80,12 +81,16 @@ def test_since_drops_older_feedback(filled: dict[str, str]) -> None:
 
 def test_table_and_csv(filled: dict[str, str]) -> None:
     table = _run(filled).splitlines()
-    assert table[0].split()[:4] == ["rule", "shown", "accepted", "overridden"]
+    assert table[1].split()[:4] == ["rule", "shown", "accepted", "overridden"]
     r2_line = next(line for line in table if line.startswith("R2 "))
-    assert r2_line.split()[:6] == ["R2", "4", "2", "1", "33.3%", "75.0%"]
+    assert r2_line.split()[:8] == ["R2", "4", "2", "1", "33.3%", "75.0%", "2", "2"]
+    suggestions = table[table.index("per suggestion (every accepted report counts)") :]
+    suggestion_line = next(line for line in suggestions if line.startswith("R2 "))
+    assert suggestion_line.split()[-3:] == ["2", "2", "0"]  # 2 accepts, on 2 cards, none overridden at last
     rows: list[dict[str, Any]] = list(csv.DictReader(io.StringIO(_run(filled, "--format", "csv"))))
     assert rows[1]["rule"] == "R10" and rows[1]["override_rate"] == "100.0%"
     assert rows[0]["accepted_suggestions"] == f"{DEFER} (2)"
+    assert (rows[0]["accepted_events"], rows[0]["overridden_events"]) == ("2", "2")
 
 
 def test_html_is_self_contained_and_escaped(filled: dict[str, str]) -> None:
@@ -95,6 +100,48 @@ def test_html_is_self_contained_and_escaped(filled: dict[str, str]) -> None:
         assert external not in page
     assert "&lt;b&gt;busy&lt;/b&gt;" in page and "<b>busy</b>" not in page
     assert "33.3%" in page
+    assert "Per suggestion" in page and "Events" in page
+
+
+def test_accepted_then_dismissed_is_two_events(
+    app: Flask, client: FlaskClient, filled: dict[str, str]
+) -> None:
+    """The CDS Hooks sandbox keeps an accepted card on screen; dismissing it afterwards is a second fact."""
+    shown = card("R15", indicator="warning", suggestions=("Use the labelled regimen", "Other"))
+    show(app, [shown])
+    regimen, other = (s["uuid"] for s in shown["suggestions"])
+    items = [
+        accepted(shown["uuid"], regimen, when="2026-03-05T09:00:00Z"),
+        accepted(shown["uuid"], other, when="2026-03-05T09:00:30Z"),
+        overridden(shown["uuid"], "patient-declined", when="2026-03-05T09:01:00Z"),
+    ]
+    assert client.post(FEEDBACK_URL, json={"feedback": items}).status_code == 200
+    report = json.loads(_run(filled, "--format", "json"))
+    r15 = next(r for r in report["rules"] if r["rule_id"] == "R15")
+    assert (r15["accepted"], r15["overridden"]) == (0, 1)  # last state: dismissed
+    assert (r15["accepted_events"], r15["overridden_events"]) == (2, 1)
+    assert {s["suggestion"]: s["count"] for s in r15["accepted_suggestions"]} == {
+        "Use the labelled regimen": 1,
+        "Other": 1,
+    }
+    suggestions = {s["suggestion"]: s for s in report["suggestions"] if s["rule_id"] == "R15"}
+    assert suggestions["Use the labelled regimen"] == {
+        "rule_id": "R15",
+        "suggestion": "Use the labelled regimen",
+        "accepted_events": 1,
+        "cards": 1,
+        "cards_overridden_later": 1,
+    }
+    (card_row,) = [c for c in report["cards"] if c["card_uuid"] == shown["uuid"]]
+    assert card_row == {
+        "card_uuid": shown["uuid"],
+        "rule_id": "R15",
+        "last_outcome": "overridden",
+        "accepted_events": 2,
+        "overridden_events": 1,
+        "accepted_suggestions": ["Use the labelled regimen", "Other"],
+    }
+    assert all(c["card_uuid"] != "card-we-never-sent" for c in report["cards"])
 
 
 def test_report_without_schema_says_what_to_do(tmp_path: Any) -> None:
