@@ -8,7 +8,7 @@ FHIR_VENV  ?= .venv-fhir
 FHIR_STAMP := $(FHIR_VENV)/.installed
 FHIR_REQS  := tests/support/fhir-server-requirements.txt
 
-.PHONY: run test lint bench fuzz clean system-deps
+.PHONY: run demo test lint bench fuzz clean system-deps
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,12 @@ $(FHIR_STAMP): $(FHIR_REQS)
 
 run: $(STAMP)
 	NALTREXONE_CDS_AUTH=none $(BIN)/naltrexone-cds serve --dev
+
+# A local FHIR server seeded with the demo patients, the service in dev mode, and the URL of its demo
+# EHR page (/demo). DEMO_PORT=0 picks any free port.
+DEMO_PORT ?= 8080
+demo: $(STAMP) $(FHIR_STAMP)
+	$(BIN)/python scripts/demo.py --port $(DEMO_PORT)
 
 # Debian packages the tests run for real (Redis, PostgreSQL, nginx, Chromium); installed when absent.
 system-deps:

@@ -22,7 +22,7 @@ _log = logging.getLogger("naltrexone_cds")
 def create_app(settings: Mapping[str, Any] | None = None) -> Flask:
     """Build the Flask app: settings (env, then ``settings`` on top), policy, value sets, routes."""
     from plugin import auth
-    from plugin.http import api, feedback, health, security
+    from plugin.http import api, demo, feedback, health, security
     from plugin.ops import log as log_setup
     from plugin.ops import metrics
 
@@ -45,5 +45,6 @@ def create_app(settings: Mapping[str, Any] | None = None) -> Flask:
     auth.init_app(app)
     app.register_blueprint(api.bp)
     feedback.init_app(app)
+    demo.init_app(app)  # development mode only
     health.init_app(app)
     return app

@@ -25,13 +25,17 @@ def free_port() -> int:
 
 @contextmanager
 def live_server(
-    env: Mapping[str, str], dev: bool = True, timeout: float = 20.0, stderr_path: Path | None = None
+    env: Mapping[str, str],
+    dev: bool = True,
+    timeout: float = 20.0,
+    stderr_path: Path | None = None,
+    port: int | None = None,
 ) -> Iterator[str]:
-    """Start the server as a subprocess group, yield its base URL, stop it gracefully.
+    """Start the server as a subprocess group (on ``port``, else a free one), yield its base URL, stop it.
 
     With ``stderr_path`` everything the server writes to stderr (its log) is kept in that file.
     """
-    port = free_port()
+    port = port or free_port()
     args = [str(CLI), "serve", "--host", "127.0.0.1", "--port", str(port)] + (["--dev"] if dev else [])
     log_file = open(stderr_path, "wb") if stderr_path else None  # noqa: SIM115 - closed below
     proc = subprocess.Popen(
