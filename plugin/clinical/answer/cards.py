@@ -10,6 +10,7 @@ from typing import Any
 
 from plugin.clinical.answer import wording as w
 from plugin.clinical.facts.model import Evidence, Facts
+from plugin.clinical.facts.urine_screens import UNNAMED
 from plugin.clinical.policy import REGIMENS, Policy
 from plugin.clinical.rules import START_BLOCKING
 from plugin.clinical.rules.finding import Finding
@@ -136,6 +137,8 @@ def _rule_details(finding: Finding, facts: Facts, policy: Policy) -> list[str]:
         return [fill(w.BLOCKADE, policy)]
     if finding.rule == "R6":
         return [_detox_judged(finding, facts, policy)]
+    if finding.rule == "R4" and data.get("kept"):
+        return [w.KEPT + "\n".join(_kept_line(k) for k in data["kept"])]
     if data.get("estimates"):  # R1-R3: how each last dose was estimated
         lines = [f"- {reference}: {how or 'as recorded'}" for reference, how in data["estimates"]]
         return [w.ESTIMATES + "\n".join(lines)]
@@ -156,6 +159,25 @@ def _rule_details(finding: Finding, facts: Facts, policy: Policy) -> list[str]:
         reasons = "\n".join(f"- {key}: {reason}" for key, reason in data.get("failed", ()))
         return [fill(w.NOT_VERIFIED, policy, what=summary_what(finding, policy), reasons=reasons)]
     return []
+
+
+def _kept_line(kept: Any) -> str:
+    """R4: one positive that still counts, the later negative that could not cancel it, and why."""
+
+    def names(analytes: tuple[str, ...]) -> str:
+        return ", ".join(w.OTHER_OPIOID if a == UNNAMED else a for a in analytes)
+
+    reasons = [w.KEPT_CANNOT.format(analytes=names(kept.undetected))] if kept.undetected else []
+    reasons += [w.KEPT_PARTLY.format(analytes=names(kept.partly))] if kept.partly else []
+    return w.KEPT_LINE.format(
+        positive=kept.positive.reference,
+        test=kept.positive.what or "opioid test",
+        day=day(kept.positive.when),
+        negative=kept.negative.reference,
+        other=kept.negative.what or "test",
+        other_day=day(kept.negative.when),
+        why="that test " + " and ".join(reasons) if reasons else w.KEPT_OUTRANKED,
+    )
 
 
 def _detox_judged(finding: Finding, facts: Facts, policy: Policy) -> str:

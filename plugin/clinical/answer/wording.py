@@ -257,6 +257,15 @@ ORAL_NOT_REQUIRED = (
 )
 ORAL_ON_RECORD = "Oral naltrexone is on record (tolerated before)."
 ESTIMATES = "**How the last dose was estimated:**\n\n"
+# R4: why a later negative result did not cancel a positive (docs/urine-drug-screens.md).
+KEPT = "**Negative results that do not cancel it:**\n\n"
+KEPT_LINE = (
+    "- {positive} ({test}, {day}) still counts: the later negative {negative} ({other}, {other_day}) - {why}."
+)
+KEPT_CANNOT = "cannot detect {analytes}"
+KEPT_PARTLY = "detects {analytes} only partly or variably"
+KEPT_OUTRANKED = "a screen does not overrule a confirmation"
+OTHER_OPIOID = "the opioid it names"
 HOLD_WINDOW = "Hold window checked: {days} days from the planned start."
 MINIMUM_REACHED = "The minimum of {p.short_acting_critical_days} opioid-free days is reached on {day}."
 DETOX_SUMMARY = {

@@ -197,7 +197,7 @@ def build_facts(
     observations = CodedIndex(read.observations, term)
     conditions = CodedIndex(read.conditions, term)
     screened = _unique([*observations.coded("opioid-urine-drug-screening"), *observations.with_components])
-    positive, negative, unread_screens = opioid_screens(screened, term, policy, now)
+    positive, negative, unread_screens, kept = opioid_screens(screened, term, policy, now)
     unreadable = [*read.unreadable, *history.unreadable]
     unreadable += [Unreadable(o.reference, o.key, "result") for o in unread_screens]
     return Facts(
@@ -207,6 +207,7 @@ def build_facts(
         opioid_exposures=tuple(history.exposures) + drafted_opioids,
         positive_opioid_screens=tuple(positive),
         negative_opioid_screens=tuple(negative),
+        screens_kept=tuple(kept),
         failed_naloxone_challenges=tuple(
             failed_challenges(read.observations, conditions.coded("naloxone-challenge-failed"), term)
         ),

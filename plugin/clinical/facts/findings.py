@@ -9,8 +9,10 @@ from typing import Any
 from plugin.clinical.facts.model import Evidence
 from plugin.clinical.facts.urine_screens import (
     Assay,
+    KeptPositive,
     UrineTest,
     assay_of,
+    kept_positives,
     load_assays,
     policy_cutoff,
     quantity_result,
@@ -115,13 +117,13 @@ def urine_tests(
 
 def opioid_screens(
     observations: Iterable[Observation], term: Terminology, policy: Policy, now: date
-) -> tuple[list[Evidence], list[Evidence], list[Observation]]:
-    """(positives that still stand, negatives, unreadable screens): analyte by analyte
-    (docs/urine-drug-screens.md)."""
+) -> tuple[list[Evidence], list[Evidence], list[Observation], list[KeptPositive]]:
+    """(positives that still stand, negatives, unreadable screens, why later negatives did not cancel):
+    analyte by analyte (docs/urine-drug-screens.md)."""
     tests, unreadable = urine_tests(observations, term, policy)
     standing = standing_positives(tests, now, policy.urine_screen_lookback_days)
     negatives = [t.evidence for t in tests if t.result == "negative"]
-    return [t.evidence for t in standing], negatives, unreadable
+    return [t.evidence for t in standing], negatives, unreadable, kept_positives(standing, tests)
 
 
 def _condition_date(condition: Condition) -> date | None:

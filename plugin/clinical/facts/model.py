@@ -118,6 +118,8 @@ class Facts:
     # R6: a detox still going on (open detox encounter/procedure, withdrawal medicines, an opioid taper)
     # and the dependence conditions that are withdrawal (coded after a detox they mean new use).
     detox_in_progress: tuple[Evidence, ...] = ()
+    # R4: later (or same-day) negatives that could not cancel a positive, and the opioids they miss.
+    screens_kept: tuple[Any, ...] = ()  # urine_screens.KeptPositive
     opioid_withdrawal: tuple[Evidence, ...] = ()
     # Medication entries whose drug no code or text identifies (an unresolved Medication, an NDC or
     # local code without text): they are not "no opioid", and the clean card counts them.

@@ -147,3 +147,36 @@ def standing_positives(tests: Iterable[UrineTest], now: date, lookback_days: int
         and 0 <= (now - t.evidence.when).days <= lookback_days
         and not any(_cancels(n, t) for n in negatives)
     ]
+
+
+@dataclass(frozen=True)
+class KeptPositive:
+    """A positive that a later (or same-day) negative did not cancel, and why (shown on the R4 card)."""
+
+    positive: Evidence
+    negative: Evidence
+    undetected: tuple[str, ...]  # opioids the positive test could find that the negative test cannot
+    partly: tuple[str, ...] = ()  # ... that the negative test detects only partly or variably
+
+
+def kept_positives(standing: Iterable[UrineTest], tests: Iterable[UrineTest]) -> list[KeptPositive]:
+    """For each standing positive, the negatives on or after its day that could not cancel it."""
+    negatives = [t for t in tests if t.result == "negative" and t.evidence.when is not None]
+    out = []
+    for p in standing:
+        for n in negatives:
+            if (
+                p.evidence.when is not None
+                and n.evidence.when is not None
+                and n.evidence.when >= p.evidence.when
+            ):
+                missing = p.assay.could_detect - n.assay.detects
+                out.append(
+                    KeptPositive(
+                        p.evidence,
+                        n.evidence,
+                        tuple(sorted(missing - n.assay.partly)),
+                        tuple(sorted(missing & n.assay.partly)),
+                    )
+                )
+    return out

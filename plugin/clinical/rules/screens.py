@@ -26,7 +26,13 @@ def check_urine_screen(facts: Facts, policy: Policy) -> Finding | None:
     positives = _within(facts, facts.positive_opioid_screens, policy.urine_screen_lookback_days)
     if not positives:
         return None
-    return Finding("R4", "critical", tuple(sorted(positives, key=lambda e: e.when or date.min, reverse=True)))
+    kept = tuple(k for k in facts.screens_kept if k.positive in positives)
+    return Finding(
+        "R4",
+        "critical",
+        tuple(sorted(positives, key=lambda e: e.when or date.min, reverse=True)),
+        data={"kept": kept},
+    )
 
 
 def check_naloxone_challenge(facts: Facts, policy: Policy) -> Finding | None:

@@ -164,7 +164,7 @@ SCREEN_ROWS: list[tuple[dict[str, Any], str, str]] = [
 @pytest.mark.parametrize(("value", "expected", "why"), SCREEN_ROWS, ids=[r[2] for r in SCREEN_ROWS])
 def test_urine_screen_results(value: dict, expected: str, why: str) -> None:
     obs = b.observation("u", "19295-5", "Opiates [Presence] in Urine by Screen method", "2026-11-20", **value)
-    positive, negative, _ = opioid_screens([read_observation(obs, "k")], TERM, POLICY, date(2026, 11, 25))
+    positive, negative, _, _ = opioid_screens([read_observation(obs, "k")], TERM, POLICY, date(2026, 11, 25))
     got = "positive" if positive else "negative" if negative else "none"
     assert got == expected, why
 
@@ -175,7 +175,7 @@ def test_panel_components_are_read() -> None:
         {"code": b.concept(b.LOINC, "19295-5", "Opiates"), "valueString": "positive"},
         {"code": b.concept(b.LOINC, "12309-1", "Naltrexone"), "valueString": "positive"},
     ]
-    positive, _, _ = opioid_screens([read_observation(panel, "k")], TERM, POLICY, date(2026, 11, 25))
+    positive, _, _, _ = opioid_screens([read_observation(panel, "k")], TERM, POLICY, date(2026, 11, 25))
     assert [e.resource_id for e in positive] == ["p"]
 
 

@@ -10,6 +10,7 @@ from plugin.clinical.facts.model import Evidence
 from plugin.clinical.facts.urine_screens import (
     UrineTest,
     assay_of,
+    kept_positives,
     load_assays,
     policy_cutoff,
     quantity_result,
@@ -177,3 +178,22 @@ def test_policy_cutoff(code: str, cutoff: float, reason: str) -> None:
     assay = assay_of([(LOINC, code)], ASSAYS)
     assert assay is not None
     assert policy_cutoff(assay, Policy()) == cutoff, reason
+
+
+# (tests, (undetected, partly) per kept pair, reason)
+KEPT_ROWS = [
+    ([(FENTANYL, 4, "positive"), (OPIATES, 2, "negative")], [((("fentanyl",), ()))], "the card says why"),
+    (
+        [(OXY_CONFIRM, 6, "positive"), (OPIATES, 2, "negative")],
+        [((), ("oxycodone", "oxymorphone"))],
+        "oxycodone only variably",
+    ),
+    ([(MORPHINE, 10, "positive"), (OPIATES, 2, "negative")], [], "cancelled: nothing to explain"),
+]
+
+
+@pytest.mark.parametrize(("rows", "kept", "reason"), KEPT_ROWS, ids=[r[2] for r in KEPT_ROWS])
+def test_why_a_negative_did_not_cancel(rows: list, kept: list, reason: str) -> None:
+    tests = [_test(*row) for row in rows]
+    found = kept_positives(standing_positives(tests, NOW, 14), tests)
+    assert [(k.undetected, k.partly) for k in found] == kept, reason
