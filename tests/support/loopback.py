@@ -8,6 +8,7 @@ timeouts, pooling and error mapping are exercised exactly as in production.
 from __future__ import annotations
 
 import itertools
+import ssl
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -114,15 +115,21 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 @contextmanager
-def loopback_server(respond: Callable[[int, str], Reply] | Reply = Reply()) -> Iterator[Loopback]:
-    """Serve ``respond`` (a fixed Reply, or a function of request index and path) until the block ends."""
+def loopback_server(
+    respond: Callable[[int, str], Reply] | Reply = Reply(), tls: ssl.SSLContext | None = None
+) -> Iterator[Loopback]:
+    """Serve ``respond`` (a fixed Reply, or a function of request index and path) until the block ends;
+    over HTTPS with ``tls`` (a server-side context)."""
     handler = respond if callable(respond) else (lambda _i, _p, r=respond: r)
     server = _Server(handler)
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     port = server.server_address[1]
     try:
-        yield Loopback(f"http://127.0.0.1:{port}/fhir", int(port), server.seen)
+        scheme = "https" if tls is not None else "http"
+        yield Loopback(f"{scheme}://127.0.0.1:{port}/fhir", int(port), server.seen)
     finally:
         server.stopping.set()
         server.shutdown()
