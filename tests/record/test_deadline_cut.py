@@ -40,8 +40,8 @@ def test_a_trickling_tls_answer_is_cut_at_the_deadline(
             client.search("Observation", [], label="observations")
         elapsed = time.monotonic() - started
         assert server.seen.requests  # TLS worked: the request arrived
-        assert _held_until_cut(server.seen, within_s=0.5)
-    assert elapsed < 0.8
+        assert _held_until_cut(server.seen, within_s=1.5)
+    assert elapsed < 1.5  # deadline 0.4 s; generous for a loaded machine, a held read never returns
 
 
 def test_a_finished_query_keeps_its_connection_for_the_next_call() -> None:

@@ -63,10 +63,10 @@ def test_trickling_server_is_cut_at_the_deadline(tmp_path: Path, name: str) -> N
         response = post_hook(client, hook_body(trickler.base_url))
         elapsed = time.monotonic() - started
         assert trickler.seen.requests, "the server was asked"
-        assert _all_cut(trickler, within_s=0.5), f"{trickler.seen.trickling} connections still held open"
+        assert _all_cut(trickler, within_s=1.5), f"{trickler.seen.trickling} connections still held open"
     assert ("UNVERIFIED", "warning") in rules_of(response)
     assert "timed out" in str(response.get_json())
-    assert elapsed < DEADLINE_S + 0.5
+    assert elapsed < DEADLINE_S + 1.0  # generous for a loaded machine
 
 
 def test_a_trickling_server_does_not_starve_a_healthy_one(tmp_path: Path) -> None:
@@ -87,7 +87,7 @@ def test_a_trickling_server_does_not_starve_a_healthy_one(tmp_path: Path) -> Non
         during = post_hook(good, hook_body(healthy.base_url))
         for thread in threads:
             thread.join(timeout=10)
-        all_cut = _all_cut(trickler, within_s=0.5)
+        all_cut = _all_cut(trickler, within_s=1.5)
         held = trickler.seen.trickling
     assert rules_of(after_sequence) == [("R1", "critical")], "the healthy server was starved"
     assert rules_of(during) == [("R1", "critical")], "the healthy server was starved"
