@@ -78,10 +78,9 @@ def assay_of(codings: Iterable[tuple[str, str]], assays: Mapping[tuple[str, str]
     return None
 
 
-_NOT_A_RESULT = re.compile(
-    r"\b(possible|possibly|inconclusive|indeterminate|equivocal|invalid|pending|see (note|comment)|"
-    r"not (performed|tested|done)|cancel+ed|unable)\b"
-)
+# Hedged wording is not a result ("possible opiate presence", "equivocal"); a leading result word with a
+# note after it still is ("Positive, confirmation pending", "Negative - see comment").
+_HEDGED = re.compile(r"\b(possible|possibly|inconclusive|indeterminate|equivocal|invalid|borderline)\b")
 _NEGATIVE = re.compile(
     r"^\s*(neg(ative)?|not detected|none detected|not present|absent|non-?reactive|false|no)\b"
 )
@@ -93,7 +92,7 @@ _POSITIVE = re.compile(
 def text_result(text: str) -> Result:
     """A result written as words: 'POS', 'Presumptive positive', 'Detected', 'true', 'Negative (cutoff…)'."""
     lowered = text.strip().lower()
-    if not lowered or _NOT_A_RESULT.search(lowered):
+    if not lowered or _HEDGED.search(lowered):
         return "unknown"
     if _NEGATIVE.search(lowered):
         return "negative"
