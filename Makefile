@@ -22,8 +22,12 @@ $(FHIR_STAMP): $(FHIR_REQS)
 	$(FHIR_VENV)/bin/pip install --quiet -r $(FHIR_REQS)
 	touch $(FHIR_STAMP)
 
+# make run PORT=8081 HOST=0.0.0.0 (only the command line sets them: a shell HOST or PORT is ignored).
+HOST = 127.0.0.1
+PORT = 8080
+
 run: $(STAMP)
-	NALTREXONE_CDS_AUTH=none $(BIN)/naltrexone-cds serve --dev
+	NALTREXONE_CDS_AUTH=none $(BIN)/naltrexone-cds serve --dev --host $(HOST) --port $(PORT)
 
 # A local FHIR server seeded with the demo patients, the service in dev mode, and the URL of its demo
 # EHR page (/demo). DEMO_PORT=0 picks any free port.

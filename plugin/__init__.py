@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,12 +14,13 @@ from plugin.settings import load_settings
 
 __all__ = ["create_app"]
 
-# Not "log": importing the submodule plugin.ops.log would rebind that package attribute.
-_log = logging.getLogger("naltrexone_cds")
-
 
 def create_app(settings: Mapping[str, Any] | None = None) -> Flask:
-    """Build the Flask app: settings (env, then ``settings`` on top), policy, value sets, routes."""
+    """Build the Flask app: settings (env, then ``settings`` on top), policy, value sets, routes.
+
+    Raises ``SettingsError`` / ``PolicyError`` (one line each) for a configuration it cannot run with.
+    The AUTH=none warning is the server's (``naltrexone-cds serve``): building an app serves nothing.
+    """
     from plugin import auth
     from plugin.http import api, demo, feedback, health, security
     from plugin.ops import log as log_setup
@@ -34,12 +34,6 @@ def create_app(settings: Mapping[str, Any] | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = resolved.max_body_bytes
     log_setup.init_app(app)  # first: its before_request sets the request id the others log with
     metrics.init_app(app)  # next: hook latency includes the JWT check
-    if resolved.dev_mode:
-        _log.warning(
-            "AUTH=none: EHR JWTs are NOT verified%s. "
-            "Development only - never expose this service to a network.",
-            "" if resolved.fhir_allowlist else " and loopback FHIR servers are allowed",
-        )
     register_error_handlers(app)
     security.init_app(app)  # before auth: CORS preflights carry no token
     auth.init_app(app)

@@ -17,9 +17,9 @@ from plugin.auth.jwks import JwksCache, JwksError, check_jwks_url
 from plugin.auth.replay import DatabaseReplayStore, RedisReplayStore, ReplayStore, ReplayStoreUnavailable
 from plugin.auth.verify import TokenRefused, TokenVerifier
 from plugin.errors import ServiceUnavailable, Unauthorized
-from plugin.settings import ENV_PREFIX, Settings, SettingsError
+from plugin.settings import ENV_PREFIX, FORMS, Settings, SettingsError
 
-__all__ = ["caller_issuer", "init_app", "make_replay_store", "TokenVerifier"]
+__all__ = ["caller_issuer", "check_settings", "init_app", "make_replay_store", "TokenVerifier"]
 
 log = logging.getLogger("naltrexone_cds.auth")
 EXTENSION = "naltrexone_cds.auth"
@@ -32,10 +32,17 @@ def caller_issuer() -> str:
     return str(g.get("cds_issuer", "")) if has_request_context() else ""
 
 
-def _check_settings(settings: Settings) -> None:
+def check_settings(settings: Settings) -> None:
+    """Refuse (one line, ``SettingsError``) JWT settings with which no EHR call could be verified."""
     if not settings.public_url:
         raise SettingsError(
-            f"{ENV_PREFIX}PUBLIC_URL is required with AUTH=jwt: a token's aud must be this service's URL"
+            f"{ENV_PREFIX}PUBLIC_URL='': expected {FORMS['public_url']} (required with AUTH=jwt: a token's "
+            "aud is this URL)"
+        )
+    if not settings.trusted_issuers:
+        raise SettingsError(
+            f"{ENV_PREFIX}TRUSTED_ISSUERS='': expected {FORMS['trusted_issuers']} (required with AUTH=jwt: "
+            "without an issuer every EHR call is refused)"
         )
     urls = list(settings.trusted_issuers.values())
     for extra in settings.jku_allowlist.values():
@@ -68,9 +75,7 @@ def init_app(app: Flask) -> None:
     settings: Settings = app.config["SETTINGS"]
     if settings.dev_mode:
         return
-    _check_settings(settings)
-    if not settings.trusted_issuers:
-        log.warning("AUTH=jwt with no TRUSTED_ISSUERS: every EHR call will be refused")
+    check_settings(settings)
     app.extensions[EXTENSION] = TokenVerifier(
         settings.trusted_issuers,
         settings.jku_allowlist,

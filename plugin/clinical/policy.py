@@ -1,12 +1,13 @@
 """Every clinical threshold in one place, with its rule id and source.
 
-Defaults come from ../shared/reference/clinical/clinical_rules.md (rule table R1-R18 and
-sections 1.3-1.8).  A hospital overrides any of them in one TOML or YAML file named by
-``NALTREXONE_CDS_POLICY_FILE``; unknown keys are refused so a typo cannot silently keep a default.
+Defaults, their rules and sources: docs/clinical-rules.md.  A hospital overrides any of them in one
+TOML or YAML file named by ``NALTREXONE_CDS_POLICY_FILE``; unknown keys are refused so a typo cannot
+silently keep a default.
 """
 
 from __future__ import annotations
 
+import difflib
 import tomllib
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -102,46 +103,88 @@ class Policy:
     alcohol_acute_lookback_days: int = 7
 
 
+# Whole-number keys that must be at least 1 (a zero fill, interval, course or supply means nothing);
+# every other whole number may be 0, and every decimal must be above 0.
+_AT_LEAST_ONE = frozenset(
+    {"oral_fill_days", "xr_interval_days", "course_usual_days", "default_supply_days", "oral_blockade_days"}
+)
+
+
+def _expected(name: str, kind: str) -> str:
+    if kind == "str":
+        return "one of " + ", ".join(INDICATOR_CHOICES)
+    if kind == "float":
+        return "a number > 0"
+    unit = " of days" if name.endswith("_days") else ""
+    return f"a whole number{unit} >= {1 if name in _AT_LEAST_ONE else 0}"
+
+
+def _typed(name: str, kind: str, value: Any) -> Any:
+    """``value`` as the field's type, or None when it is not of the expected form."""
+    if kind == "str":
+        return value if value in INDICATOR_CHOICES else None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    if kind == "float":
+        return float(value) if value > 0 else None
+    if not float(value).is_integer():  # 7.9 days is not 7
+        return None
+    return int(value) if value >= (1 if name in _AT_LEAST_ONE else 0) else None
+
+
 def _read(path: Path) -> dict[str, Any]:
     try:
         text = path.read_text()
     except OSError as exc:
-        raise PolicyError(f"cannot read policy file {path}: {exc.strerror}") from exc
+        raise PolicyError(f"policy file {path}: cannot read it ({exc.strerror})") from None
     try:
         data = tomllib.loads(text) if path.suffix == ".toml" else yaml.safe_load(text)
-    except (tomllib.TOMLDecodeError, yaml.YAMLError) as exc:
-        raise PolicyError(f"policy file {path} is not valid {path.suffix.lstrip('.')}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise PolicyError(f"policy file {path}: not valid TOML ({exc})") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        raise PolicyError(f"policy file {path}: not valid YAML{where}") from None
     if not isinstance(data, dict):
-        raise PolicyError(f"policy file {path} must hold a mapping of threshold names to values")
+        raise PolicyError(f"policy file {path}: expected a mapping of threshold names to values")
     return data
 
 
 def load_policy(path: str | None = None) -> Policy:
-    """Defaults, overridden by the file at ``path`` when given."""
+    """Defaults, overridden by the file at ``path`` when given.
+
+    Anything not understood - an unknown key, a value of the wrong form or out of range, a warning
+    window shorter than its critical one - raises ``PolicyError`` with one line naming it.
+    """
     policy = Policy()
     if not path:
         return policy
     overrides = _read(Path(path))
-    known = {f.name: f.type for f in fields(Policy)}
-    unknown = sorted(set(overrides) - set(known))
-    if unknown:
-        raise PolicyError(f"policy file {path}: unknown thresholds {', '.join(unknown)}")
+    known = {f.name: str(f.type) for f in fields(Policy)}
     typed: dict[str, Any] = {}
     for name, value in overrides.items():
-        if known[name] in ("str", str):
-            if value not in INDICATOR_CHOICES:
-                raise PolicyError(f"policy file {path}: {name} must be one of {', '.join(INDICATOR_CHOICES)}")
-            typed[name] = value
-            continue
-        kind = float if known[name] in ("float", float) else int
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-            raise PolicyError(f"policy file {path}: {name} must be a non-negative number")
-        typed[name] = kind(value)
+        if name not in known:
+            match = difflib.get_close_matches(str(name), list(known), n=1, cutoff=0.6)
+            hint = f"; did you mean {match[0]}?" if match else ""
+            raise PolicyError(f"policy file {path}: {name} = {value!r}: not a threshold{hint}")
+        converted = _typed(name, known[name], value)
+        if converted is None:
+            expected = _expected(name, known[name])
+            match = (
+                difflib.get_close_matches(str(value), INDICATOR_CHOICES, n=1) if known[name] == "str" else []
+            )
+            hint = f"; did you mean {match[0]}?" if match else ""
+            raise PolicyError(f"policy file {path}: {name} = {value!r}: expected {expected}{hint}")
+        typed[name] = converted
     policy = replace(policy, **typed)
-    if policy.short_acting_warning_days < policy.short_acting_critical_days:
-        raise PolicyError("short_acting_warning_days must be >= short_acting_critical_days")
-    if policy.xr_buprenorphine_warning_days < policy.xr_buprenorphine_critical_days:
-        raise PolicyError("xr_buprenorphine_warning_days must be >= xr_buprenorphine_critical_days")
+    for low, high in (
+        ("short_acting_critical_days", "short_acting_warning_days"),
+        ("xr_buprenorphine_critical_days", "xr_buprenorphine_warning_days"),
+        ("course_minimum_days", "course_usual_days"),
+    ):
+        above, below = getattr(policy, high), getattr(policy, low)
+        if above < below:
+            raise PolicyError(f"policy file {path}: {high} = {above}: expected >= {low} ({below})")
     return policy
 
 

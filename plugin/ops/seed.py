@@ -13,6 +13,7 @@ adds a personal prefix for shared public servers.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import re
@@ -44,7 +45,13 @@ def load_scenarios(directory: Path, names: Iterable[str]) -> list[tuple[str, dic
     scenarios = []
     for path in paths:
         if not path.is_file():
-            raise click.ClickException(f"no scenario {path.stem!r} in {directory}")
+            valid = sorted(p.stem for p in directory.glob("*.json"))
+            match = difflib.get_close_matches(path.stem, valid, n=1)
+            hint = f" (did you mean {match[0]}?)" if match else ""
+            raise click.BadParameter(
+                f"no scenario {path.stem!r} in {directory}{hint}; valid: all, {', '.join(valid)}",
+                param_hint="'--scenario'",
+            )
         body = json.loads(path.read_text())
         if not isinstance(body, dict) or not isinstance(body.get("request"), dict):
             raise click.ClickException(f"{path} is not a scenario (no 'request' object)")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ctypes
 import gc
+import logging
 import os
 import shutil
 import tempfile
@@ -25,9 +26,10 @@ from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
-from plugin.ops.log import install_scrubbing
+from plugin.ops.log import configure, install_scrubbing
 from plugin.settings import Settings, load_settings
 
+log = logging.getLogger("naltrexone_cds")
 # Read by prometheus_client when it is imported; plugin.ops.metrics is imported only inside workers.
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 GRACEFUL_TIMEOUT_S = 20  # SIGTERM: finish in-flight hook calls (each bounded by the FHIR timeout)
@@ -181,10 +183,33 @@ def migrate_before_workers(settings: Settings) -> None:
     os.waitpid(pid, 0)
 
 
+def check_configuration(settings: Settings) -> None:
+    """What every worker would refuse, refused once here: before the port is bound or a file is made."""
+    from plugin.auth import check_settings
+    from plugin.clinical.policy import load_policy
+
+    load_policy(settings.policy_file or None)
+    if not settings.dev_mode:
+        check_settings(settings)
+
+
+def warn_dev_mode(settings: Settings) -> None:
+    if settings.dev_mode:
+        log.warning(
+            "AUTH=none: EHR JWTs are NOT verified%s. "
+            "Development only - never expose this service to a network.",
+            "" if settings.fhir_allowlist else " and loopback FHIR servers are allowed",
+        )
+
+
 def run(host: str, port: int, dev: bool) -> None:
+    """Serve: check the configuration, migrate, then start gunicorn (which binds the port)."""
     if dev:
         os.environ.setdefault("NALTREXONE_CDS_AUTH", "none")
     settings = load_settings()
+    check_configuration(settings)
     install_scrubbing()  # the server's own loggers too, in the master and (inherited) in every worker
+    configure(settings)
+    warn_dev_mode(settings)
     migrate_before_workers(settings)
     serve(_create_app, gunicorn_options(settings, host, port, dev))

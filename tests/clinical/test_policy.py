@@ -37,10 +37,10 @@ def test_file_overrides(tmp_path: Path, name: str, text: str) -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("short_acting_critical_dayz = 9\n", "unknown thresholds"),
-        ("short_acting_critical_days = 'nine'\n", "non-negative number"),
-        ("short_acting_critical_days = 12\n", "short_acting_warning_days must be"),
-        ("= broken", "not valid toml"),
+        ("short_acting_critical_dayz = 9\n", "not a threshold; did you mean short_acting_critical_days"),
+        ("short_acting_critical_days = 'nine'\n", "expected a whole number of days >= 0"),
+        ("short_acting_critical_days = 12\n", "short_acting_warning_days = 10: expected >= "),
+        ("= broken", "not valid TOML"),
     ],
 )
 def test_bad_policy_files_are_refused(tmp_path: Path, text: str, message: str) -> None:
