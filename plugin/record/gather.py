@@ -10,6 +10,7 @@ from plugin.clinical.hook_request import HookRequest
 from plugin.errors import PrefetchUnavailable
 from plugin.fhir.record import ReadRecord, Unreadable, read_record
 from plugin.http.services import OPTIONAL_PREFETCH, PREFETCH
+from plugin.record.allowlist import is_allowed
 from plugin.record.prefetch import INCOMPLETE, UNREADABLE_VALUE, read_prefetch
 from plugin.settings import Settings
 
@@ -50,9 +51,20 @@ class PatientRecord:
         return read_record(self.by_key, self.full_urls, self.unreadable)
 
 
+def _may_fetch(request: HookRequest, settings: Settings) -> bool:
+    """fhirServer with the EHR's token; or, when the client sent no token, an allow-listed server
+    (open sandboxes answer without one)."""
+    if not request.fhir_server:
+        return False
+    if request.fhir_token:
+        return True
+    return is_allowed(request.fhir_server, settings.fhir_allowlist, dev_mode=settings.dev_mode)
+
+
 def gather_record(request: HookRequest, settings: Settings) -> PatientRecord:
     """Prefetch first; absent, unreadable and incomplete keys and server-side Medications come from
-    fhirServer; without one, absent required keys are 412 and the others are named as unverified.
+    fhirServer (without a token only from an allow-listed open server); what still cannot be had is
+    412 for an absent required key, else named on the could-not-verify card.
 
     With everything prefetched, fhirServer is still used to resolve ``Medication/<id>`` references:
     an order whose drug is unknown could hide an opioid.
@@ -60,7 +72,7 @@ def gather_record(request: HookRequest, settings: Settings) -> PatientRecord:
     from plugin.record.fetch import fetch_missing, medication_ids_to_resolve
 
     prefetched = read_prefetch(request.prefetch, PREFETCH)
-    can_fetch = bool(request.fhir_server and request.fhir_token)
+    can_fetch = _may_fetch(request, settings)
     required = [key for key in prefetched.missing if key not in OPTIONAL_PREFETCH]
     if required and not can_fetch:
         raise PrefetchUnavailable(
@@ -80,4 +92,17 @@ def gather_record(request: HookRequest, settings: Settings) -> PatientRecord:
     if not to_fetch and not unresolved:
         return PatientRecord(prefetched.resources, (), (), urls, lost)
     fetched = fetch_missing(request, to_fetch, settings, prefetched=prefetched.resources)
-    return PatientRecord({**prefetched.resources, **fetched.resources}, fetched.failures, (), urls, lost)
+    if not request.fhir_token:
+        # The open server did not answer what the EHR should have sent: the EHR's problem (412).
+        unanswered = [f.key for f in fetched.failures if f.key in required]
+        if unanswered:
+            raise PrefetchUnavailable(
+                "required prefetch not provided and the fhirServer did not answer without authorization",
+                missing=unanswered,
+            )
+    # A search that stays incomplete keeps its first page (a positive there still counts) and is named.
+    named = tuple(
+        FetchFailure(f.key, f"{INCOMPLETE} ({f.reason})") if f.key in prefetched.incomplete else f
+        for f in fetched.failures
+    )
+    return PatientRecord({**prefetched.resources, **fetched.resources}, named, (), urls, lost)

@@ -134,10 +134,13 @@ def test_no_prefetch_and_no_fhir_server_is_412(tmp_path: Path, fixture_scenario:
 
 
 def test_fhir_server_without_authorization_is_412(tmp_path: Path, fixture_scenario: dict[str, Any]) -> None:
+    """Not on the allow-list and no token: nothing to try, 412 without a connection (an allow-listed
+    server is tried open first: tests/record/test_incomplete_prefetch.py)."""
     with loopback_server() as server:
         body = {k: v for k, v in fixture_scenario["request"].items() if k != "prefetch"}
         body["fhirServer"] = server.base_url
-        response = _post(_client(tmp_path, fixture_scenario), body)
+        client = _client(tmp_path, fixture_scenario, fhir_allowlist="https://ehr.example.org/fhir")
+        response = _post(client, body)
     assert response.status_code == 412
     assert server.seen.connections == 0
 
