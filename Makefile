@@ -42,9 +42,10 @@ system-deps:
 test: system-deps $(STAMP) $(FHIR_STAMP)
 	$(BIN)/python -m pytest
 
-# >= 10,000 hypothesis examples over the hook, feedback and discovery endpoints; prints the count.
+# >= 10,000 hypothesis examples over the hook, feedback and discovery endpoints, and every type mutation
+# of the scenario corpus (~110,000); prints the counts.
 fuzz: $(STAMP)
-	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest tests/fuzz -q -o timeout=900
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest tests/fuzz -q -o timeout=3600
 
 lint: $(STAMP)
 	$(BIN)/ruff check plugin tests scripts

@@ -43,7 +43,7 @@ def _schedule(dosage: Dosage, mg: float) -> ScheduledDose | None:
 
 
 def _course_days(draft: MedicationUse) -> float | None:
-    start, end = draft.validity
+    start, end = draft.validity.start, draft.validity.end
     if start and end:
         return float((end - start).days)
     return draft.supply_days

@@ -100,7 +100,12 @@ class Terminology:
     def _sets_of_coding(self, coding: Coding | dict[str, Any]) -> frozenset[str]:
         if isinstance(coding, Coding):  # read by plugin.fhir: code stripped, system normalised
             by_system = self._by_code.get(coding.code)
-            return _NONE if by_system is None else by_system.get(coding.system, _NONE)
+            if by_system is None:
+                return _NONE
+            if not coding.system and len(by_system) == 1:
+                # No (readable) system: the code is taken at its word when one code system has it.
+                return next(iter(by_system.values()))
+            return by_system.get(coding.system, _NONE)
         by_system = self._by_code.get(str(coding.get("code", "")).strip())
         if by_system is None:  # the usual case: a code no value set holds, the system never looked at
             return _NONE

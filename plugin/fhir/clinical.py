@@ -60,6 +60,20 @@ class Result(Part):
         )
 
     @property
+    def damaged(self) -> bool:
+        """A value or interpretation was sent with a wrong type (what is readable is still used)."""
+        raw = self._raw
+        wrong = (
+            ("valueString" in raw and type(raw["valueString"]) is not str)
+            or ("valueBoolean" in raw and type(raw["valueBoolean"]) is not bool)
+            or ("valueQuantity" in raw and self.value_quantity is None)
+            or ("valueCodeableConcept" in raw and (self.value_concept is None or self.value_concept.damaged))
+            or ("interpretation" in raw and len(self.interpretations) != len(objects(raw["interpretation"])))
+            or ("interpretation" in raw and not isinstance(raw["interpretation"], list | dict))
+        )
+        return bool(wrong or any(i.damaged for i in self.interpretations))
+
+    @property
     def has_value(self) -> bool:
         return bool(
             self.value_concept is not None
@@ -78,6 +92,12 @@ class Observation(View):
     @property
     def code(self) -> Concept | None:
         return self.result.code
+
+    @property
+    def components_damaged(self) -> bool:
+        """component was sent but none of it is an object."""
+        raw = self._raw.get("component")
+        return bool(raw) and not self.components
 
     @property
     def has_components(self) -> bool:
@@ -116,6 +136,13 @@ def _status_codes(raw: Any) -> frozenset[str]:
     return frozenset(c.code.lower() for c in found.codings if c.code)
 
 
+def _status_unreadable(raw: Any) -> bool:
+    if isinstance(raw, str):
+        return not raw.strip()
+    found = concept(raw)
+    return found is None or found.damaged or not found.codings
+
+
 class Condition(View):
     @lazy
     def code(self) -> Concept | None:
@@ -149,6 +176,14 @@ class Condition(View):
     def abatement(self) -> date | None:
         raw = self._raw
         return parse_date(raw.get("abatementDateTime")) or period(raw.get("abatementPeriod")).end
+
+    @property
+    def status_damaged(self) -> bool:
+        """clinicalStatus or verificationStatus sent but unreadable."""
+        return any(
+            name in self._raw and _status_unreadable(self._raw[name])
+            for name in ("clinicalStatus", "verificationStatus")
+        )
 
     @lazy
     def categories(self) -> tuple[Concept, ...]:

@@ -8,6 +8,7 @@ from plugin.fhir.values import objects, text
 
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 NDC = "http://hl7.org/fhir/sid/ndc"
+V3_INTERPRETATION = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation"
 # Code systems are written several ways in the wild; fold the common aliases.
 _SYSTEM_ALIASES = {
     "urn:oid:2.16.840.1.113883.6.88": RXNORM,
@@ -19,6 +20,11 @@ _SYSTEM_ALIASES = {
     "http://hl7.org/fhir/sid/icd-10": "http://hl7.org/fhir/sid/icd-10-cm",
     "urn:oid:2.16.840.1.113883.6.69": NDC,
     "http://hl7.org/fhir/ndc": NDC,
+    # v2 table 0078 and the v3 ObservationInterpretation code system share their codes (POS, NEG, DET,
+    # ND, A, H, N...): v3 was derived from the v2 table; older servers still send the v2 URLs.
+    "http://hl7.org/fhir/v2/0078": V3_INTERPRETATION,
+    "http://terminology.hl7.org/CodeSystem/v2-0078": V3_INTERPRETATION,
+    "http://hl7.org/fhir/v3/ObservationInterpretation": V3_INTERPRETATION,
 }
 
 
@@ -38,6 +44,7 @@ class Concept(NamedTuple):
     codings: tuple[Coding, ...]
     text: str
     words: str = ""  # every distinct text (text, then each display), for keyword search
+    damaged: bool = False  # some coding or text was there but of the wrong type: unreadable
 
     @property
     def name(self) -> str:
@@ -58,6 +65,7 @@ class Concept(NamedTuple):
 
 
 EMPTY = Concept((), "", "")
+_ABSENT = "\x00absent"  # a memo key part for "field not sent" (JSON null is a different, unreadable, value)
 # Codings repeat within a record and across calls (the same drugs, tests, systems): a parsed coding is
 # remembered by its raw (system, code, display), bounded so hostile input cannot grow it.
 _CODINGS: dict[tuple[Any, Any, Any], Coding | None] = {}
@@ -74,15 +82,27 @@ def _words(text: str, codings: tuple[Coding, ...]) -> str:
     return " ".join(seen)
 
 
-def make_concept(codings: tuple[Coding, ...], text: str) -> Concept:
-    return Concept(codings, text, _words(text, codings))
+def make_concept(codings: tuple[Coding, ...], text: str, damaged: bool = False) -> Concept:
+    return Concept(codings, text, _words(text, codings), damaged)
+
+
+def _coding_damaged(raw: dict[str, Any]) -> bool:
+    """A system, code or display sent with a wrong type (a numeric code is still a code), or a system
+    without a code: the coding says something we cannot read."""
+    if "code" not in raw and "system" in raw:
+        return True
+    for name in ("system", "code", "display"):
+        if name in raw:
+            value = raw[name]
+            if type(value) is str or (name == "code" and type(value) in (int, float)):
+                continue
+            return True
+    return False
 
 
 def coding(raw: dict[str, Any]) -> Coding | None:
-    system, code, display = raw.get("system"), raw.get("code"), raw.get("display")
-    if type(code) is not str or not (system is None or type(system) is str):
-        return _read_coding(raw)
-    if not (display is None or type(display) is str):
+    system, code, display = raw.get("system", _ABSENT), raw.get("code", _ABSENT), raw.get("display", _ABSENT)
+    if type(code) is not str or type(system) is not str or type(display) is not str:
         return _read_coding(raw)
     key = (system, code, display)
     found = _CODINGS.get(key, _MISSING)
@@ -119,8 +139,13 @@ def concept(raw: Any) -> Concept | None:
     # The usual shape, one coding and a text, all strings: remembered whole (a record repeats them).
     if type(found) is list and len(found) == 1 and type(found[0]) is dict:
         one = found[0]
-        key = (raw.get("text"), one.get("system"), one.get("code"), one.get("display"))
-        if all(v is None or type(v) is str for v in key):
+        key = (
+            raw.get("text", _ABSENT),
+            one.get("system", _ABSENT),
+            one.get("code", _ABSENT),
+            one.get("display", _ABSENT),
+        )
+        if all(type(v) is str for v in key):
             known = _CONCEPTS.get(key)
             if known is None:
                 known = _read_concept(raw, found)
@@ -128,21 +153,25 @@ def concept(raw: Any) -> Concept | None:
                     _CONCEPTS.clear()
                 _CONCEPTS[key] = known
             return known
-    if found is None and ("code" in raw or "system" in raw):
+    if "coding" not in raw and ("code" in raw or "system" in raw):
         single = coding(raw)
-        return make_concept((single,) if single else (), "")
+        return make_concept((single,) if single else (), "", _coding_damaged(raw))
     return _read_concept(raw, found)
 
 
 def _read_concept(raw: dict[str, Any], found: Any) -> Concept:
+    damaged = "text" in raw and type(raw["text"]) is not str
     if type(found) is list:
         codings = tuple(one for c in found if type(c) is dict and (one := coding(c)) is not None)
+        damaged = damaged or len(codings) != len(found) or any(_coding_damaged(c) for c in found)
     elif type(found) is dict:
         single = coding(found)
         codings = (single,) if single is not None else ()
+        damaged = damaged or single is None or _coding_damaged(found)
     else:
         codings = ()
-    return make_concept(codings, text(raw.get("text")))
+        damaged = damaged or "coding" in raw
+    return make_concept(codings, text(raw.get("text")), damaged)
 
 
 def concepts(raw: Any) -> tuple[Concept, ...]:

@@ -50,15 +50,24 @@ def parse_date(value: Any) -> date | None:
 class Period(NamedTuple):
     start: date | None
     end: date | None
+    damaged: bool = False  # sent, but not an object, or a start/end that is not a date
 
 
 NO_PERIOD = Period(None, None)
+_DAMAGED_PERIOD = Period(None, None, True)
 
 
 def period(raw: Any) -> Period:
     if not isinstance(raw, dict):
-        return NO_PERIOD
-    return Period(parse_date(raw.get("start")), parse_date(raw.get("end")))
+        return NO_PERIOD if raw is None else _DAMAGED_PERIOD
+    start, end = parse_date(raw.get("start")), parse_date(raw.get("end"))
+    damaged = ("start" in raw and start is None) or ("end" in raw and end is None)
+    return Period(start, end, damaged)
+
+
+def date_damaged(resource: Mapping[str, Any], name: str) -> bool:
+    """The date field ``name`` was sent but is not a readable date."""
+    return name in resource and parse_date(resource[name]) is None
 
 
 def period_end(raw: Any) -> date | None:

@@ -37,6 +37,11 @@ class MedicationDef(NamedTuple):
 
     code: Concept
     ingredients: tuple[Concept, ...]
+    damaged: bool = False  # its code or ingredients were sent with a wrong type
+
+    @property
+    def readable(self) -> bool:
+        return self.code.readable or any(i.readable for i in self.ingredients)
 
 
 def read_medication(resource: Mapping[str, Any]) -> MedicationDef:
@@ -46,7 +51,11 @@ def read_medication(resource: Mapping[str, Any]) -> MedicationDef:
         if (found := concept(ingredient.get("itemCodeableConcept"))) is not None
         or (found := _display_only(ingredient.get("itemReference"))) is not None
     )
-    return MedicationDef(concept(resource.get("code")) or EMPTY, ingredients)
+    code = concept(resource.get("code"))
+    damaged = ("code" in resource and (code is None or code.damaged)) or (
+        "ingredient" in resource and len(ingredients) != len(objects(resource.get("ingredient")))
+    )
+    return MedicationDef(code or EMPTY, ingredients, damaged)
 
 
 def _display_only(reference: Any) -> Concept | None:
@@ -62,6 +71,7 @@ class Drug(NamedTuple):
     display: str = ""  # medicationReference.display
     reference: Ref | None = None  # a server-side Medication not yet resolved
     readable: bool = True  # False: no medication[x] at all, or one of the wrong type
+    medication_damaged: bool = False  # the Medication it names was sent with a wrong-typed code
 
     @property
     def codings(self) -> tuple[Any, ...]:
@@ -84,6 +94,11 @@ class Drug(NamedTuple):
         return " ".join(p for p in parts if p)
 
     @property
+    def damaged(self) -> bool:
+        """Part of the drug's code was sent with a wrong type (what is readable is still used)."""
+        return self.medication_damaged or self.concept.damaged or any(i.damaged for i in self.ingredients)
+
+    @property
     def unresolved(self) -> str | None:
         return self.reference.raw if self.reference is not None else None
 
@@ -94,7 +109,13 @@ class Drug(NamedTuple):
         found = index.get(self.reference.key) or index.get(self.reference.raw)
         if found is None:
             return self
-        return self._replace(concept=found.code, ingredients=found.ingredients, reference=None)
+        return self._replace(
+            concept=found.code,
+            ingredients=found.ingredients,
+            reference=None,
+            readable=found.readable or bool(self.display),
+            medication_damaged=found.damaged,
+        )
 
 
 def read_drug(resource: Mapping[str, Any], bundled: Mapping[str, MedicationDef]) -> Drug:
@@ -114,11 +135,17 @@ def read_drug(resource: Mapping[str, Any], bundled: Mapping[str, MedicationDef])
         for contained in objects(resource.get("contained")):
             if contained.get("id") == ref.id and contained.get("resourceType") == "Medication":
                 medication = read_medication(contained)
-                return Drug(medication.code, medication.ingredients, display)
+                readable = medication.readable or bool(display)
+                return Drug(
+                    medication.code, medication.ingredients, display, None, readable, medication.damaged
+                )
         return Drug(EMPTY, display=display, readable=bool(display))
     target = bundled.get(ref.raw) or bundled.get(ref.key)
     if target is not None:
-        return Drug(target.code, target.ingredients, display)
+        readable = target.readable or bool(display)
+        return Drug(target.code, target.ingredients, display, None, readable, target.damaged)
+    if ref.type is None and not ref.raw.startswith("urn:"):
+        return Drug(EMPTY, display=display, readable=bool(display))  # "x": not a reference at all
     return Drug(EMPTY, display=display, reference=ref)
 
 
@@ -271,6 +298,31 @@ class MedicationUse(View):
     def route_list(self) -> tuple[Concept, ...]:
         """``routes`` as a call, for classifiers that read the route only when they need it."""
         return self.routes
+
+    @property
+    def when_damaged(self) -> bool:
+        """A date, period or supply duration that says when it was taken was sent but cannot be read."""
+        return (
+            self.dates_damaged(
+                "authoredOn",
+                "dateWritten",
+                "whenHandedOver",
+                "whenPrepared",
+                "effectiveDateTime",
+                "effectivePeriod",
+                "dateAsserted",
+                "daysSupply",
+            )
+            or ("dispenseRequest" in self._raw and not isinstance(self._raw["dispenseRequest"], dict))
+            or (bool(self._dispense) and self._dispense_damaged)
+        )
+
+    @lazy
+    def _dispense_damaged(self) -> bool:
+        dispense = self._dispense
+        return ("validityPeriod" in dispense and period(dispense["validityPeriod"]).damaged) or (
+            "expectedSupplyDuration" in dispense and self.expected_supply_days is None
+        )
 
     @property
     def supply_days(self) -> float | None:

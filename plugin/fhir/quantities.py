@@ -36,7 +36,10 @@ class Quantity(NamedTuple):
 
     @property
     def days(self) -> float | None:
-        """This quantity as a duration in days; None when its unit is not a time unit."""
+        """This quantity as a duration in days (no unit at all: days, as daysSupply is written); None when
+        its unit is not a time unit."""
+        if not self.code and not self.unit:
+            return self.value
         factor = DAYS_PER_UNIT.get(self.code) or DAYS_PER_UNIT.get(self.unit.lower())
         return self.value * factor if factor is not None else None
 

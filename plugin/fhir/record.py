@@ -97,8 +97,10 @@ def read_record(
         if kind in MEDICATION_USE_TYPES:
             use = read_medication_use(resource, key, medications, kind)
             uses.append(use)
-            if not use.drug.readable:
-                lost.append(Unreadable(use.reference, key, "drug"))
+            if not use.drug.readable or use.drug.damaged:
+                lost.append(Unreadable(use.reference, key, "drug" if not use.drug.readable else "drug code"))
+            elif use.drug.unresolved and not use.drug.display:
+                lost.append(Unreadable(use.reference, key, f"drug: {use.drug.unresolved} not found"))
             continue
         reader = _READERS.get(kind)
         if reader is None:
@@ -108,7 +110,7 @@ def read_record(
             activities.setdefault(kind, []).append(view)
         else:
             found[reader[0]].append(view)
-            if view.code is None or not view.code.readable:
+            if view.code is None or not view.code.readable or view.code.damaged:
                 lost.append(Unreadable(view.reference, key, "code"))
     return ReadRecord(
         medication_uses=tuple(uses),

@@ -72,6 +72,30 @@ class View:
     def status(self) -> str:  # type: ignore[override]
         return text(self._raw.get("status")).lower()
 
+    @property
+    def status_damaged(self) -> bool:
+        """A status was sent but is not a string."""
+        return "status" in self._raw and type(self._raw["status"]) is not str
+
+    def dates_damaged(self, *names: str) -> bool:
+        """Some of these date/Period/Duration fields were sent but cannot be read."""
+        from plugin.fhir.dates import date_damaged, period
+        from plugin.fhir.quantities import quantity
+
+        raw = self._raw
+        for name in names:
+            if name not in raw:
+                continue
+            if name.endswith("Period"):
+                if period(raw[name]).damaged:
+                    return True
+            elif name.endswith(("Duration", "Supply")):
+                if quantity(raw[name]) is None:
+                    return True
+            elif date_damaged(raw, name):
+                return True
+        return False
+
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError(f"{type(self).__name__} is read-only")
 

@@ -104,7 +104,7 @@ QUANTITY_ROWS = [
     ({"value": "4", "code": "wk"}, 28.0, "numeric string, weeks"),
     ({"value": 90, "unit": "Days"}, 90.0, "unit word, capitalised"),
     ({"value": 3, "code": "mo"}, 90.0, "months"),
-    ({"value": 30}, None, "missing unit: not a duration"),
+    ({"value": 30}, 30.0, "no unit at all: days (how daysSupply is written)"),
     ({"value": 30, "unit": "tablets"}, None, "not a time unit"),
     ({"value": {"x": 1}, "unit": "d"}, None, "value an object"),
     (12, None, "a number is not a Quantity"),

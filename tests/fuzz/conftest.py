@@ -16,6 +16,7 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, settings
 
 from plugin import create_app
+from tests.fuzz.mutations import FIGURES
 from tests.fuzz.strategies import EXAMPLES
 
 PROFILE_ENV = "HYPOTHESIS_PROFILE"
@@ -52,3 +53,6 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.write_line(
             f"fuzz: {sum(EXAMPLES.values())} hypothesis examples run (profile '{PROFILE}'): {per_test}"
         )
+    if FIGURES:
+        figures = ", ".join(f"{name} {count}" for name, count in FIGURES.items())
+        terminalreporter.write_line(f"mutation property ({PROFILE}): {figures}")

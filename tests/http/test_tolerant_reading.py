@@ -120,3 +120,77 @@ def test_unidentified_medications_are_counted_on_the_clean_card(client: FlaskCli
     response = client.post(SIGN, json=request)
     detail = _card(response, "CLEAN")["detail"]
     assert "1 medication entries could not be identified" in detail and "MedicationRequest/ndc-1" in detail
+
+
+DAMAGE_ROWS = [
+    (
+        [b.med_request("oxy", b.OXYCODONE, authored="2026-11-20", supply_days=5)],
+        [
+            "prefetch",
+            "medicationRequests",
+            "entry",
+            0,
+            "resource",
+            "medicationCodeableConcept",
+            "coding",
+            0,
+            "system",
+        ],
+        7,
+        "MedicationRequest/oxy (drug code)",
+        "a code system of the wrong type: the text still says oxycodone, and the damage is named",
+    ),
+    (
+        [b.med_request("oxy", b.OXYCODONE, authored="2026-11-20", supply_days=5)],
+        ["prefetch", "medicationRequests", "entry", 0, "resource", "authoredOn"],
+        [2026, 11, 20],
+        "MedicationRequest/oxy (date)",
+        "the only date of an opioid order is unreadable",
+    ),
+    (
+        [
+            b.observation(
+                "u",
+                "19295-5",
+                "Opiates [Presence] in Urine by Screen method",
+                "2026-11-20",
+                valueString="pos",
+            )
+        ],
+        ["prefetch", "observations", "entry", 0, "resource", "effectiveDateTime"],
+        True,
+        "Observation/u (date)",
+        "a positive screen without a readable date cannot be placed in the look-back",
+    ),
+    (
+        [
+            b.observation(
+                "u",
+                "19295-5",
+                "Opiates [Presence] in Urine by Screen method",
+                "2026-11-20",
+                valueString="pos",
+            )
+        ],
+        ["prefetch", "observations", "entry", 0, "resource", "code", "coding", 0, "code"],
+        {"x": 1},
+        "Observation/u (code)",
+        "the screen's LOINC code is an object",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("record", "path", "value", "named", "why"), DAMAGE_ROWS, ids=[r[4] for r in DAMAGE_ROWS]
+)
+def test_damage_is_named(
+    client: FlaskClient, record: list[dict[str, Any]], path: list[Any], value: Any, named: str, why: str
+) -> None:
+    request = b.hook_request([b.naltrexone_draft(mg=50, period=1, course_days=365)], record)
+    node: Any = request
+    for step in path[:-1]:
+        node = node[step]
+    node[path[-1]] = value
+    response = client.post(SIGN, json=request)
+    assert "CLEAN" not in _codes(response), why
+    assert named in _card(response, "UNVERIFIED")["detail"], why

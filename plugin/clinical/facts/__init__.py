@@ -17,7 +17,7 @@ from plugin.clinical.facts.antagonists import (
     naltrexone_use,
     rescue_evidence,
 )
-from plugin.clinical.facts.detox import is_taper, open_detox, withdrawal_medicine
+from plugin.clinical.facts.detox import is_taper, is_withdrawal_candidate, open_detox, withdrawal_medicine
 from plugin.clinical.facts.findings import (
     CodedIndex,
     codings_of,
@@ -45,7 +45,9 @@ __all__ = ["Evidence", "Facts", "NaltrexoneOrder", "OpioidExposure", "build_fact
 
 SUGGESTION_TAG_SYSTEM, SUGGESTION_TAG_CODE = SUGGESTION_TAG
 DEPENDENCE, OUD = "opioid-dependence-current", "opioid-use-disorder"
-WITHDRAWAL = "opioid-withdrawal-condition"
+WITHDRAWAL, SCREENING = "opioid-withdrawal-condition", "opioid-urine-drug-screening"
+CHALLENGE = "naloxone-challenge-failed"
+_SCREEN_WORDS = frozenset({SCREENING, "opioid-short-acting", "opioid-long-acting"})
 ALCOHOL_ACUTE, LIVER = "alcohol-intoxication-or-withdrawal", "acute-liver-injury"
 _NAMED = 5  # unreadable entries named on the card, then "and N more"
 _KIND_WORDS = {
@@ -131,9 +133,14 @@ def _record_medicines(
                     found.rescue.append(rescue)
             elif (managed := withdrawal_medicine(use, use.drug, term)) is not None:
                 found.detox.append(managed)
+            elif is_withdrawal_candidate(use.drug, term) and (
+                use.status_damaged or any(r.damaged for r in use.reasons)
+            ):
+                found.unreadable.append(Unreadable(use.reference, use.key, "status or reason"))
             elif _unidentified(use) and not is_ignored(use):
                 found.unidentified.append(use.reference)
             continue
+        found.unreadable += _damaged(use)
         if medicine[0] == "opioid":
             exposure = opioid_exposure(use, medicine[1], policy, filled)  # type: ignore[arg-type]
             if exposure is not None:
@@ -145,6 +152,70 @@ def _record_medicines(
         elif (naltrexone := naltrexone_use(use, medicine[1], policy)) is not None:  # type: ignore[arg-type]
             found.naltrexone.append(naltrexone)
     return found
+
+
+_TAKEN_AT = frozenset({"MedicationStatement", "MedicationAdministration"})
+
+
+def _damaged(use: MedicationUse) -> list[Unreadable]:
+    """What is unreadable about an opioid or naltrexone entry beyond its drug: status, dates, an open end."""
+    out = []
+    if use.status_damaged:
+        out.append(Unreadable(use.reference, use.key, "status"))
+    if use.when_damaged:
+        out.append(Unreadable(use.reference, use.key, "date"))
+    elif use.kind in _TAKEN_AT and use.effective.start and not use.effective.end and not use.effective_at:
+        if use.status not in ("active", "intended", "in-progress"):
+            out.append(Unreadable(use.reference, use.key, "end date"))
+    return out
+
+
+def _suspect_conditions(conditions: CodedIndex, every: Iterable[Any], term: Terminology) -> list[Unreadable]:
+    """Hazard conditions whose status or date cannot be read, and text-only ones that name a hazard."""
+    out = []
+    seen: set[int] = set()
+    for name in (DEPENDENCE, WITHDRAWAL, CHALLENGE, OUD):
+        for c in conditions.coded(name):
+            if id(c) in seen:
+                continue
+            seen.add(id(c))
+            if c.status_damaged:
+                out.append(Unreadable(c.reference, c.key, "status"))
+            if c.dates_damaged(
+                "recordedDate", "onsetDateTime", "onsetPeriod", "abatementDateTime", "abatementPeriod"
+            ):
+                out.append(Unreadable(c.reference, c.key, "date"))
+            elif name == CHALLENGE and c.recorded is None and c.onset is None:
+                out.append(Unreadable(c.reference, c.key, "date"))
+    for c in every:
+        if c.code is not None and not c.code.codings and c.code.text:
+            if term.mentioned_sets(c.code.words) & {DEPENDENCE, WITHDRAWAL, CHALLENGE, OUD}:
+                out.append(Unreadable(c.reference, c.key, "code"))
+    return out
+
+
+def _suspect_observations(every: Iterable[Any], index: CodedIndex, term: Terminology) -> list[Unreadable]:
+    """Observations that may be an opioid urine screen we could not read: components of the wrong type,
+    or a code no value set knows (a local code, a damaged LOINC) whose words name a screen or an opioid
+    ("OXYCODONE UR" under a local code)."""
+    screens = {id(o) for o in index.coded(SCREENING)}
+    out = []
+    for o in every:
+        if o.components_damaged:
+            out.append(Unreadable(o.reference, o.key, "components"))
+            continue
+        for part in (o.result, *o.components) if o.has_components else (o.result,):
+            code = part.code
+            if part is not o.result and (code is None or not code.readable or code.damaged):
+                out.append(Unreadable(o.reference, o.key, "component code"))  # a panel's result, unnamed
+                break
+            if code is None or (part is o.result and id(o) in screens):
+                continue
+            named = term.mentioned_sets(code.words) & _SCREEN_WORDS if code.words else frozenset()
+            if named and not term.any_in(SCREENING, code.codings):
+                out.append(Unreadable(o.reference, o.key, "code"))
+                break
+    return out
 
 
 def unreadable_reasons(unreadable: Iterable[Unreadable]) -> tuple[tuple[str, str], ...]:
@@ -196,10 +267,12 @@ def build_facts(
     activities = [a for kind in ("Encounter", "Procedure", "EpisodeOfCare") for a in read.of(kind)]
     observations = CodedIndex(read.observations, term)
     conditions = CodedIndex(read.conditions, term)
-    screened = _unique([*observations.coded("opioid-urine-drug-screening"), *observations.with_components])
+    screened = _unique([*observations.coded(SCREENING), *observations.with_components])
     positive, negative, unread_screens, kept = opioid_screens(screened, term, policy, now)
     unreadable = [*read.unreadable, *history.unreadable]
-    unreadable += [Unreadable(o.reference, o.key, "result") for o in unread_screens]
+    unreadable += [Unreadable(o.reference, o.key, part) for o, part in unread_screens]
+    unreadable += _suspect_conditions(conditions, read.conditions, term)
+    unreadable += _suspect_observations(read.observations, observations, term)
     return Facts(
         now=now,
         patient_id=request.patient_id,

@@ -47,6 +47,15 @@ def is_taper(use: MedicationUse, now: date) -> bool:
     return len(steps) >= 2 and any(d.bounds.end is not None and d.bounds.end >= now for d in dosages)
 
 
+def is_withdrawal_candidate(drug: Drug, term: Terminology) -> bool:
+    """Lofexidine or clonidine (whatever it is prescribed for)."""
+    codings, text = drug.codings, drug.words
+    return any(
+        term.any_in(name, codings) or term.mentions(name, text)
+        for name in ("opioid-withdrawal-management", "clonidine")
+    )
+
+
 def withdrawal_medicine(use: MedicationUse, drug: Drug, term: Terminology) -> Evidence | None:
     """Active lofexidine, or active clonidine prescribed for opioid dependence/withdrawal."""
     if use.status not in ACTIVE_MEDICATION:

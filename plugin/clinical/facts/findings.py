@@ -26,6 +26,7 @@ from plugin.fhir.clinical import Activity, Condition, Observation
 from plugin.fhir.clinical import Result as Reading
 from plugin.fhir.concepts import Coding, Concept
 
+LOINC = "http://loinc.org"  # a test code sent without its system is looked up as LOINC
 _INACTIVE_CLINICAL = {"inactive", "remission", "resolved"}
 _NOT_TRUE = {"refuted", "entered-in-error"}
 _NOT_RESULTS = {"entered-in-error", "cancelled"}
@@ -74,6 +75,7 @@ def screen_result(part: Reading, term: Terminology, assay: Assay, policy: Policy
         return "negative"
     words = [str(part.value_boolean).lower()] if part.value_boolean is not None else []
     words += [t for t in (part.value_string, value.words if value is not None else "") if t]
+    words += [i.words for i in part.interpretations if i.words]
     for words_said in words:
         if (said := text_result(words_said)) != "unknown":
             return said
@@ -100,30 +102,33 @@ def urine_tests(
             codings = codings_of(part.code)
             if not term.any_in("opioid-urine-drug-screening", codings):
                 continue
-            assay = assay_of(((c.system, c.code) for c in codings), assays)
+            assay = assay_of(((c.system or LOINC, c.code) for c in codings), assays)
             if assay is None:
                 continue
             what = part.code.name if part.code is not None else ""
             evidence = Evidence("Observation", obs.id, obs.when, what)
-            tests.append(UrineTest(evidence, assay, screen_result(part, term, assay, policy)))
-            if (
-                not part.has_value
-                and obs.status not in ("registered", "preliminary")
-                and obs not in unreadable
-            ):
+            result = screen_result(part, term, assay, policy)
+            tests.append(UrineTest(evidence, assay, result))
+            # No readable result, or a damaged one that did not say positive: it may hide the positive.
+            hidden = not part.has_value or (part.damaged and result != "positive")
+            if hidden and obs.status not in ("registered", "preliminary") and obs not in unreadable:
                 unreadable.append(obs)
     return tests, unreadable
 
 
 def opioid_screens(
     observations: Iterable[Observation], term: Terminology, policy: Policy, now: date
-) -> tuple[list[Evidence], list[Evidence], list[Observation], list[KeptPositive]]:
-    """(positives that still stand, negatives, unreadable screens, why later negatives did not cancel):
-    analyte by analyte (docs/urine-drug-screens.md)."""
+) -> tuple[list[Evidence], list[Evidence], list[tuple[Observation, str]], list[KeptPositive]]:
+    """(positives that still stand, negatives, (screen, unreadable part), why later negatives did not
+    cancel): analyte by analyte (docs/urine-drug-screens.md)."""
     tests, unreadable = urine_tests(observations, term, policy)
+    named = [(o, "result") for o in unreadable]
+    # A positive without a readable date cannot be placed in the look-back: named, not dropped.
+    undated = {t.evidence.resource_id for t in tests if t.result == "positive" and t.evidence.when is None}
+    named += [(o, "date") for o in observations if o.id in undated and o not in unreadable]
     standing = standing_positives(tests, now, policy.urine_screen_lookback_days)
     negatives = [t.evidence for t in tests if t.result == "negative"]
-    return [t.evidence for t in standing], negatives, unreadable, kept_positives(standing, tests)
+    return [t.evidence for t in standing], negatives, named, kept_positives(standing, tests)
 
 
 def _condition_date(condition: Condition) -> date | None:
