@@ -89,9 +89,10 @@ class Observation(View):
     def result(self) -> Result:
         return Result(self._raw)
 
-    @property
+    @lazy
     def code(self) -> Concept | None:
-        return self.result.code
+        """None: unreadable."""
+        return concept(self._raw.get("code"))
 
     @property
     def components_damaged(self) -> bool:

@@ -137,21 +137,21 @@ def concept(raw: Any) -> Concept | None:
         return None
     found = raw.get("coding")
     # The usual shape, one coding and a text, all strings: remembered whole (a record repeats them).
-    if type(found) is list and len(found) == 1 and type(found[0]) is dict:
-        one = found[0]
+    if type(found) is list and len(found) == 1 and type(one := found[0]) is dict:
         key = (
             raw.get("text", _ABSENT),
             one.get("system", _ABSENT),
             one.get("code", _ABSENT),
             one.get("display", _ABSENT),
         )
-        if all(type(v) is str for v in key):
+        if type(key[0]) is str and type(key[1]) is str and type(key[2]) is str and type(key[3]) is str:
             known = _CONCEPTS.get(key)
-            if known is None:
-                known = _read_concept(raw, found)
-                if len(_CONCEPTS) >= _CODINGS_LIMIT:
-                    _CONCEPTS.clear()
-                _CONCEPTS[key] = known
+            if known is not None:
+                return known
+            known = _read_concept(raw, found)
+            if len(_CONCEPTS) >= _CODINGS_LIMIT:
+                _CONCEPTS.clear()
+            _CONCEPTS[key] = known
             return known
     if "coding" not in raw and ("code" in raw or "system" in raw):
         single = coding(raw)

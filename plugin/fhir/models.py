@@ -96,8 +96,26 @@ def _validated_shape(shape: bytes) -> bytes:
     return orjson.dumps(_validate(orjson.loads(shape)))
 
 
+@lru_cache(maxsize=_SHAPES)
+def _validated_exactly(resource: bytes) -> bytes:
+    return orjson.dumps(_validated_by_shape(orjson.loads(resource)))
+
+
 def validated(resource: dict[str, Any]) -> dict[str, Any]:
-    """Validate with the R4B model and return the round-tripped JSON (what the model accepted)."""
+    """Validate with the R4B model and return the round-tripped JSON (what the model accepted).
+
+    The same resource (an order-select fires again and again while the clinician edits the same
+    draft) is answered from its exact bytes; another resource of a known shape from the shape cache.
+    """
+    try:
+        exact = orjson.dumps(resource, option=orjson.OPT_SORT_KEYS)
+    except TypeError:  # not JSON (cannot come from a request): let the model say why
+        return _validate(resource)
+    parsed: dict[str, Any] = orjson.loads(_validated_exactly(exact))
+    return parsed
+
+
+def _validated_by_shape(resource: dict[str, Any]) -> dict[str, Any]:
     strings: set[str] = set()
     try:
         _strings(resource, strings)

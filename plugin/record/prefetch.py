@@ -37,11 +37,6 @@ def _is_outcome(entry: dict[str, Any], resource: dict[str, Any]) -> bool:
     )
 
 
-def _mode(entry: Any) -> str:
-    search = entry.get("search") if isinstance(entry, dict) else None
-    return text(search.get("mode")) if isinstance(search, dict) else ""
-
-
 def entry_resources(entries: Iterable[Any]) -> list[dict[str, Any]]:
     """The resources of searchset entries; OperationOutcome (search warnings) and junk dropped."""
     out = []
@@ -84,21 +79,24 @@ class _Reading:
             self.unreadable_keys.append(key)
             return
         out: list[dict[str, Any]] = []
+        matches = 0
         for position, entry in enumerate(items(entries)):
-            resource = entry.get("resource") if isinstance(entry, dict) else None
-            if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
+            resource = entry.get("resource") if type(entry) is dict else None
+            kind = resource.get("resourceType") if type(resource) is dict else None
+            if type(kind) is not str:
                 self.unreadable.append(Unreadable(f"entry {position + 1} of {key}", key, "resource"))
+                matches += 1
                 continue
-            if _is_outcome(entry, resource):
+            search = entry.get("search")
+            if kind == "OperationOutcome" or (type(search) is dict and search.get("mode") == "outcome"):
                 continue
-            url = text(entry.get("fullUrl"))
-            if url and resource["resourceType"] == "Medication":
-                self.full_urls[url] = resource
-            out.append(resource)
+            matches += 1
+            if kind == "Medication" and (url := text(entry.get("fullUrl"))):
+                self.full_urls[url] = resource  # type: ignore[assignment]
+            out.append(resource)  # type: ignore[arg-type]
         self.resources[key] = out
         total = bundle.get("total")
         # total counts matches; some servers count _include'd resources too: compare with both.
-        matches = sum(1 for e in items(entries) if _mode(e) != "outcome")
         more = isinstance(total, int | float) and not isinstance(total, bool) and total > matches
         following = next_page(bundle)
         if following is not None or more:

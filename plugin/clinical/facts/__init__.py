@@ -13,11 +13,10 @@ from typing import Any
 from plugin.clinical.facts.antagonists import (
     classify_drafts,
     draft_drug,
-    is_rescue,
     naltrexone_use,
     rescue_evidence,
 )
-from plugin.clinical.facts.detox import is_taper, is_withdrawal_candidate, open_detox, withdrawal_medicine
+from plugin.clinical.facts.detox import WITHDRAWAL_MEDICINES, is_taper, open_detox, withdrawal_medicine
 from plugin.clinical.facts.findings import (
     CodedIndex,
     codings_of,
@@ -28,7 +27,13 @@ from plugin.clinical.facts.findings import (
     opioid_screens,
 )
 from plugin.clinical.facts.labs_and_plans import LAB_SETS, PLANNED_STATUS, liver_tests, planned_surgery
-from plugin.clinical.facts.medications import ORDER_TYPES, classify_drug, is_ignored, opioid_exposure
+from plugin.clinical.facts.medications import (
+    ORDER_TYPES,
+    classify_coded,
+    classify_drug,
+    is_ignored,
+    opioid_exposure,
+)
 from plugin.clinical.facts.model import Evidence, Facts, NaltrexoneOrder, NaltrexoneUse, OpioidExposure
 from plugin.clinical.facts.supply import filled_orders
 from plugin.clinical.hook_request import HookRequest
@@ -46,7 +51,7 @@ __all__ = ["Evidence", "Facts", "NaltrexoneOrder", "OpioidExposure", "build_fact
 SUGGESTION_TAG_SYSTEM, SUGGESTION_TAG_CODE = SUGGESTION_TAG
 DEPENDENCE, OUD = "opioid-dependence-current", "opioid-use-disorder"
 WITHDRAWAL, SCREENING = "opioid-withdrawal-condition", "opioid-urine-drug-screening"
-CHALLENGE = "naloxone-challenge-failed"
+CHALLENGE, RESCUE = "naloxone-challenge-failed", "opioid-overdose-rescue"
 _SCREEN_WORDS = frozenset({SCREENING, "opioid-short-acting", "opioid-long-acting"})
 ALCOHOL_ACUTE, LIVER = "alcohol-intoxication-or-withdrawal", "acute-liver-injury"
 _NAMED = 5  # unreadable entries named on the card, then "and N more"
@@ -126,17 +131,19 @@ def _record_medicines(
     for use in read.medication_uses:
         if not use.drug.readable or (draft_refs and use.reference in draft_refs):
             continue  # the draft under decision echoed by the EHR's search; unreadable ones are named
-        medicine = classify_drug(use.drug, term, use.route_list)
+        drug = use.drug
+        coded = term.sets_of(drug.codings)  # one lookup per drug; every question below reads these
+        medicine = classify_coded(coded, drug.words, term, use.route_list)
         if medicine is None:
-            if is_rescue(use.drug, term):
+            named = coded | term.mentioned_sets(drug.words) if drug.words else coded
+            if RESCUE in coded or (not drug.codings and RESCUE in named):
                 if (rescue := rescue_evidence(use)) is not None:
                     found.rescue.append(rescue)
-            elif (managed := withdrawal_medicine(use, use.drug, term)) is not None:
-                found.detox.append(managed)
-            elif is_withdrawal_candidate(use.drug, term) and (
-                use.status_damaged or any(r.damaged for r in use.reasons)
-            ):
-                found.unreadable.append(Unreadable(use.reference, use.key, "status or reason"))
+            elif named & WITHDRAWAL_MEDICINES:
+                if (managed := withdrawal_medicine(use, drug, term)) is not None:
+                    found.detox.append(managed)
+                elif use.status_damaged or any(r.damaged for r in use.reasons):
+                    found.unreadable.append(Unreadable(use.reference, use.key, "status or reason"))
             elif _unidentified(use) and not is_ignored(use):
                 found.unidentified.append(use.reference)
             continue

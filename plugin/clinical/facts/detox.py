@@ -23,6 +23,8 @@ OPEN_STATUS = {
     "EpisodeOfCare": {"active", "onhold"},
 }
 ACTIVE_MEDICATION = {"active", "on-hold", "intended", "in-progress", "preparation"}
+# Value sets of the medicines that may be withdrawal management (clonidine only for that reason).
+WITHDRAWAL_MEDICINES = frozenset({"opioid-withdrawal-management", "clonidine"})
 _TAPER = re.compile(r"\b(taper\w*|wean\w*|then stop|then discontinue)\b")
 
 
@@ -45,15 +47,6 @@ def is_taper(use: MedicationUse, now: date) -> bool:
         return True
     steps = {d.sequence for d in dosages if d.sequence is not None}
     return len(steps) >= 2 and any(d.bounds.end is not None and d.bounds.end >= now for d in dosages)
-
-
-def is_withdrawal_candidate(drug: Drug, term: Terminology) -> bool:
-    """Lofexidine or clonidine (whatever it is prescribed for)."""
-    codings, text = drug.codings, drug.words
-    return any(
-        term.any_in(name, codings) or term.mentions(name, text)
-        for name in ("opioid-withdrawal-management", "clonidine")
-    )
 
 
 def withdrawal_medicine(use: MedicationUse, drug: Drug, term: Terminology) -> Evidence | None:
