@@ -16,7 +16,13 @@ from plugin.clinical.facts.antagonists import (
     naltrexone_use,
     rescue_evidence,
 )
-from plugin.clinical.facts.detox import WITHDRAWAL_MEDICINES, is_taper, open_detox, withdrawal_medicine
+from plugin.clinical.facts.detox import (
+    OPEN_STATUS,
+    WITHDRAWAL_MEDICINES,
+    is_taper,
+    open_detox,
+    withdrawal_medicine,
+)
 from plugin.clinical.facts.findings import (
     CodedIndex,
     codings_of,
@@ -225,6 +231,18 @@ def _suspect_observations(every: Iterable[Any], index: CodedIndex, term: Termino
     return out
 
 
+def _suspect_activities(activities: Iterable[Any]) -> list[Unreadable]:
+    """Open encounters, procedures and episodes (a detox may be under way) whose code or type cannot be read."""
+    out = []
+    for a in activities:
+        if a.status not in OPEN_STATUS.get(a.kind, ()):
+            continue
+        concepts = [c for c in (a.code, *a.types) if c is not None]
+        if not any(c.codings for c in concepts) or any(c.damaged for c in concepts):
+            out.append(Unreadable(a.reference, a.key, "code"))
+    return out
+
+
 def unreadable_reasons(unreadable: Iterable[Unreadable]) -> tuple[tuple[str, str], ...]:
     """(prefetch key, reason) per key: "2 medication entries could not be read: MedicationRequest/x, …"."""
     by_key: dict[str, list[Unreadable]] = {}
@@ -280,6 +298,7 @@ def build_facts(
     unreadable += [Unreadable(o.reference, o.key, part) for o, part in unread_screens]
     unreadable += _suspect_conditions(conditions, read.conditions, term)
     unreadable += _suspect_observations(read.observations, observations, term)
+    unreadable += _suspect_activities(activities)
     return Facts(
         now=now,
         patient_id=request.patient_id,
