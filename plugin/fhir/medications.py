@@ -9,15 +9,15 @@ a contained ``#id`` Medication, a Bundle ``fullUrl`` / ``urn:uuid:``, or a serve
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date
 from typing import Any, NamedTuple
 
 from plugin.fhir.concepts import EMPTY, Concept, concept, concepts, make_concept
 from plugin.fhir.dates import Period, parse_date, period
+from plugin.fhir.dosage import Dosage, read_dosage
 from plugin.fhir.quantities import Quantity, duration_days, quantity
 from plugin.fhir.references import Ref, reference_of
-from plugin.fhir.values import items, number, obj, objects, text, whole
+from plugin.fhir.values import obj, objects, text, whole
 from plugin.fhir.view import View, lazy
 
 MEDICATION_USE_TYPES = frozenset(
@@ -147,44 +147,6 @@ def read_drug(resource: Mapping[str, Any], bundled: Mapping[str, MedicationDef])
     if ref.type is None and not ref.raw.startswith("urn:"):
         return Drug(EMPTY, display=display, readable=bool(display))  # "x": not a reference at all
     return Drug(EMPTY, display=display, reference=ref)
-
-
-@dataclass(frozen=True, slots=True)
-class Dosage:
-    """One dosage instruction (or MedicationAdministration.dosage, or MedicationStatement.dosage)."""
-
-    route: Concept | None
-    dose: Quantity | None
-    frequency: float | None
-    period: float | None
-    period_unit: str
-    days_of_week: tuple[str, ...]
-    bounds: Period
-    bounds_days: float | None
-    text: str
-    sequence: float | None
-
-
-def read_dosage(raw: dict[str, Any]) -> Dosage:
-    repeat = obj(obj(raw.get("timing")).get("repeat"))
-    dose = quantity(raw.get("dose"))  # MedicationAdministration.dosage.dose
-    if dose is None:
-        for rate in objects(raw.get("doseAndRate")):
-            dose = quantity(rate.get("doseQuantity"))
-            if dose is not None:
-                break
-    return Dosage(
-        route=concept(raw.get("route")),
-        dose=dose,
-        frequency=number(repeat.get("frequency")),
-        period=number(repeat.get("period")),
-        period_unit=text(repeat.get("periodUnit")),
-        days_of_week=tuple(text(d) for d in items(repeat.get("dayOfWeek")) if text(d)),
-        bounds=period(repeat.get("boundsPeriod")),
-        bounds_days=duration_days(repeat.get("boundsDuration")),
-        text=text(raw.get("text")),
-        sequence=number(raw.get("sequence")),
-    )
 
 
 class MedicationUse(View):
