@@ -36,7 +36,7 @@ TIMEOUT_MS = 15_000
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoStack]:
-    names = ("r2-short-acting-5-days", "clean-oral-daily-aud")
+    names = ("r2-short-acting-5-days", "clean-oral-daily-aud", "r12-oxycodone-while-on-vivitrol")
     with demo_stack(tmp_path_factory.mktemp("demo"), scenarios=names) as running:
         yield running
 
@@ -134,8 +134,15 @@ def test_accepting_the_regimen_changes_the_draft_and_clears_the_flag(
     assert page.input_value("#end") > "2027-05-01"  # the whole suggested course, not only the dose
     draft = page.locator("#draft-json").text_content() or ""
     assert '"numberOfRepeatsAllowed": 12' in draft and '"expectedSupplyDuration"' in draft
+    assert "suggested-by-naltrexone-cds" in draft
     check(page)
-    assert "R15" not in {c["rule"] for c in cards(page)}
+    assert "R15" not in {c["rule"] for c in cards(page)}  # its own tagged suggestion: no re-alert at all
+    page.fill("#repeats", "11")  # the clinician edits it: the tag goes, every rule judges the order
+    page.locator("#repeats").dispatch_event("change")
+    assert "suggested-by-naltrexone-cds" not in (page.locator("#draft-json").text_content() or "")
+    check(page)
+    rules = {c["rule"] for c in cards(page)}
+    assert "CLEAN" in rules and "R15" not in rules  # the suggested regimen passes on its merits
     shot(page, tmp_path, "regimen-accepted-recheck")
 
 
@@ -156,6 +163,26 @@ def test_dismissing_with_a_reason_stores_a_feedback_row(page: Page, stack: DemoS
             "WHERE f.override_code = 'opioid-free-confirmed'"
         ).fetchall()
     assert rows == [("overridden", "opioid-free-confirmed", 1, 1, "R2")]
+
+
+def test_xr_order_and_the_opioid_reverse_check(page: Page, stack: DemoStack, tmp_path: Path) -> None:
+    open_patient(page, stack, CLEAN)
+    page.select_option("#med-preset", "xr")
+    expect(page.locator("#dose")).to_have_value("380")
+    expect(page.locator("#period-unit")).to_have_value("wk")
+    check(page, "order-sign")
+    assert "XR" in {c["rule"] for c in cards(page)}
+    vivitrol = next(
+        o
+        for o in page.eval_on_selector_all("#patient option", "os => os.map(o => o.value)")
+        if "r12-oxy" in o
+    )
+    page.select_option("#patient", vivitrol)
+    page.select_option("#med-preset", "oxycodone")
+    check(page, "order-sign")
+    reverse = next(c for c in cards(page) if c["rule"] == "R12")
+    assert reverse["indicator"] == "critical" and reverse["colour"] == "rgb(198, 40, 40)"
+    shot(page, tmp_path, "opioid-on-vivitrol-reverse-check")
 
 
 HOSTILE = '<script>window.__owned = 1</script><img src=x onerror="window.__owned = 2">'

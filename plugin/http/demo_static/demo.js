@@ -72,6 +72,7 @@ function dosage(draft) {
 function readForm() {
   if (!state.draft) state.draft = newDraft($("med-preset").value === "typed" ? "oral" : $("med-preset").value);
   const draft = state.draft;
+  delete draft.meta; // edited by the clinician: no longer the service's suggestion (its tag silences re-alerts)
   const typed = $("med-text").value.trim();
   if (typed) {
     $("med-preset").value = "typed";
