@@ -1,8 +1,9 @@
 """Value sets from fhir_profiles/valuesets, loaded once; membership tests by (system, code).
 
 Python names value sets by id (e.g. ``"opioid-short-acting"``), never by code.  Text matching
-(the last resort for free-text medications) uses the displays and designations of the small
-ingredient-level sets.
+(the last resort for free-text medications) uses the designations, the displays without digits
+(ingredient-level names) and the brand names RxNorm puts in brackets at the end of branded products'
+displays ("... Oral Tablet [Percocet]").
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ PROFILES_DIR = next(
 )
 
 _DIGIT = re.compile(r"\d")
+_BRAND = re.compile(r"\[([^\[\]]{2,60})\]\s*$")
 _NONE: frozenset[str] = frozenset()
 # Bounds of the per-process memos (system spellings, short free texts): hostile input cannot grow them.
 _MEMO_LIMIT = 4096
@@ -57,6 +59,9 @@ class Terminology:
             words |= {
                 c["display"].lower() for c in contains if c.get("display") and not _DIGIT.search(c["display"])
             }
+            # Brand names: RxNorm's branded products (SBD, BPCK) end their display with "[Brand]".
+            brands = (_BRAND.search(c.get("display", "")) for c in contains)
+            words |= {m.group(1).strip().lower() for m in brands if m}
             if words:
                 alternatives.append(_alternatives(words))
                 self._keywords[vs["id"]] = _word_pattern(alternatives[-1])

@@ -26,6 +26,7 @@ from plugin.fhir.concepts import _SYSTEM_ALIASES
 VALUESETS = [json.loads(p.read_text()) for p in sorted((PROFILES_DIR / "valuesets").glob("*.json"))]
 TERM = Terminology(VALUESETS)
 _DIGIT = re.compile(r"\d")
+_BRAND = re.compile(r"\[([^\[\]]{2,60})\]\s*$")
 
 
 def _reference_index() -> dict[str, frozenset[tuple[str, str]]]:
@@ -45,6 +46,8 @@ def _reference_keywords() -> dict[str, re.Pattern[str]]:
         words |= {
             c["display"].lower() for c in contains if c.get("display") and not _DIGIT.search(c["display"])
         }
+        # branded products: "... Oral Tablet [Percocet]" makes "percocet" a keyword of the set
+        words |= {m.group(1).strip().lower() for c in contains if (m := _BRAND.search(c.get("display", "")))}
         if words:
             alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
             patterns[vs["id"]] = re.compile(rf"\b({alternatives})\b")
