@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,6 +16,34 @@ from tests.support.postgres import PostgresServer, start_postgres
 from tests.support.redis_server import RedisServer, redis_server
 
 NOW = "2026-11-25"
+# Read by the test infrastructure itself (tests/support/postgres.py), not by the service.
+KEPT_VARIABLES = frozenset({"NALTREXONE_CDS_TEST_POSTGRES_URL"})
+# Besides NALTREXONE_CDS_*: what else the service reads from the environment.
+SERVICE_VARIABLES = frozenset({"WEB_CONCURRENCY", "PROMETHEUS_MULTIPROC_DIR"})
+
+
+def ambient_settings(environ: Any) -> list[str]:
+    """Variables of the developer's shell that would change what a test app (or server) does."""
+    return sorted(
+        k
+        for k in environ
+        if (k.startswith("NALTREXONE_CDS_") and k not in KEPT_VARIABLES) or k in SERVICE_VARIABLES
+    )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _hermetic_session() -> Iterator[None]:
+    """Out of os.environ for the whole session: session-scoped servers start without them too."""
+    saved = {name: os.environ.pop(name) for name in ambient_settings(os.environ)}
+    yield
+    os.environ.update(saved)
+
+
+@pytest.fixture(autouse=True)
+def _hermetic(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test starts from settings it states itself; what it sets is undone after it."""
+    for name in ambient_settings(os.environ):
+        monkeypatch.delenv(name)
 
 
 @pytest.fixture

@@ -38,7 +38,8 @@ def _validate(resource: dict[str, Any]) -> dict[str, Any]:
         parsed = model.model_validate(resource)  # type: ignore[attr-defined]
     except ValidationError as exc:
         raise FhirValidationError(f"invalid {resource['resourceType']}: {exc.error_count()} errors") from exc
-    return parsed.model_dump(mode="json", exclude_none=True)
+    dumped: dict[str, Any] = parsed.model_dump(mode="json", exclude_none=True)
+    return dumped
 
 
 def _strings(node: Any, found: set[str]) -> None:

@@ -60,16 +60,16 @@ class View:
         self.__dict__[name] = value
 
     @lazy
-    def kind(self) -> str:  # type: ignore[override]
+    def kind(self) -> str:
         return str(self._raw.get("resourceType"))
 
     @lazy
-    def id(self) -> str:  # type: ignore[override]
+    def id(self) -> str:
         rid = self._raw.get("id")
         return rid if type(rid) is str and _ID.fullmatch(rid) else ""
 
     @lazy
-    def status(self) -> str:  # type: ignore[override]
+    def status(self) -> str:
         return text(self._raw.get("status")).lower()
 
     @property

@@ -61,7 +61,7 @@ def sqlite_path(url: URL) -> Path | None:
     """The database file of a file-based SQLite URL; None for other backends and in-memory SQLite."""
     if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
         return None
-    return Path(url.database).absolute()  # type: ignore[arg-type]
+    return Path(url.database).absolute()
 
 
 def get_engine(settings: Settings) -> Engine:

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Flask
 from sqlalchemy import Connection, Engine, select
@@ -29,6 +29,7 @@ from plugin.storage import db
 from plugin.storage.models import card_log, feedback
 from plugin.storage.writer import CardLogWriter
 
+_T = TypeVar("_T")
 log = logging.getLogger("naltrexone_cds.storage")
 
 STORE_KEY = "naltrexone_cds.store"
@@ -102,7 +103,7 @@ class Store:
         """False for a short while after a failure, so the hook path does not wait on a dead database."""
         return time.monotonic() >= self._down_until
 
-    def _guard(self, action: Any) -> Any:
+    def _guard(self, action: Callable[[], _T]) -> _T:
         try:
             return action()
         except (SQLAlchemyError, OSError) as exc:

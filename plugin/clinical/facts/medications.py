@@ -79,7 +79,7 @@ def classify_medicine(
     routes: Iterable[Concept] = (),
 ) -> Medicine | None:
     """``classify_drug`` of loose codings and text."""
-    return classify_coded(term.sets_of(codings), text, term, routes)  # type: ignore[arg-type]
+    return classify_coded(term.sets_of(codings), text, term, routes)
 
 
 def classify_coded(

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from plugin.clinical.facts.model import Evidence, Facts
+from plugin.clinical.facts.model import Evidence, Facts, OpioidExposure
 from plugin.clinical.policy import Policy
 from plugin.clinical.rules.finding import Finding
 
@@ -41,7 +41,7 @@ def check_opioid_free_undocumented(facts: Facts, policy: Policy) -> Finding | No
     return Finding("R7", "warning", latest(facts.opioid_use_disorder))
 
 
-def recent_exposures(facts: Facts, days: int) -> list:
+def recent_exposures(facts: Facts, days: int) -> list[OpioidExposure]:
     """Opioid exposures ongoing or with a dose within ``days`` (drafts of this session included)."""
     return [
         e
