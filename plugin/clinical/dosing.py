@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 from plugin.clinical.facts.model import NaltrexoneOrder
 from plugin.clinical.policy import REGIMENS, XR_INTERVAL_RANGE_DAYS, Policy, Regimen, ScheduledDose
-from plugin.fhir.medications import Dosage, MedicationUse, read_medication_use
+from plugin.fhir.dosage import Dosage
+from plugin.fhir.medications import MedicationUse, read_medication_use
 
 _TABLET_UNITS = {"tab", "tabs", "tablet", "tablets", "{tbl}", "{tablet}", "{tab}"}
 _PERIOD_DAYS = {"d": 1, "wk": 7, "mo": 30}
