@@ -115,15 +115,18 @@ def test_parallel_latency_is_about_the_slowest_query(fhir_server: FhirServer, se
 
 
 def test_queries_overlap_in_time(fixture_scenario: dict[str, Any]) -> None:
-    """A server answering every query after 300 ms: run serially, the searches alone would take 3 s."""
-    delay = 0.3
+    """A server answering every query after 1 s: run serially, the searches alone would take 10 s.
+
+    (300 ms was too close to a loaded machine's thread start-up and scheduling: the bound is 3 delays
+    either way, so a longer delay only widens the margin, not what is proven.)"""
+    delay = 1.0
     empty = orjson.dumps({"resourceType": "Bundle", "type": "searchset"})
     with loopback_server(Reply(200, empty, stall_s=delay)) as server:
         body = {k: v for k, v in fixture_scenario["request"].items() if k != "prefetch"}
         body["fhirServer"] = server.base_url
         body["fhirAuthorization"] = {"access_token": "t", "token_type": "Bearer"}
         started = time.perf_counter()
-        result = fetch_missing(hook_request(body), KEYS, settings(fhir_timeout=3))
+        result = fetch_missing(hook_request(body), KEYS, settings(fhir_timeout=10 * delay))
         elapsed = time.perf_counter() - started
     print(f"\n{len(KEYS)} queries + Medications, each {delay * 1000:.0f} ms: {elapsed * 1000:.0f} ms in all")
     assert result.failures == ()
