@@ -3,7 +3,7 @@
 Run from the repository root:  python scripts/build_valuesets.py [REFERENCE_DIR]
 
 Every output is an R4 ValueSet with an expansion.  Its ``description`` names the source files
-(see ../shared/reference/clinical/valuesets/PROVENANCE.md and codes.md); selections made here
+(VSAC and the CDC opioid CDS value sets; their provenance file travels with them); selections made here
 (e.g. excluding antagonist analytes from opioid urine tests) are stated in the same place.
 The outputs are committed; the service reads only them, never the reference folder.
 """
@@ -42,7 +42,7 @@ def build(ref: Path) -> list[dict]:
 
 
 def main() -> None:
-    ref = Path(sys.argv[1] if len(sys.argv) > 1 else "../shared/reference/clinical/valuesets")
+    ref = Path(sys.argv[1] if len(sys.argv) > 1 else "the VSAC and CDC opioid CDS value-set files")
     out = Path("fhir_profiles/valuesets")
     out.mkdir(parents=True, exist_ok=True)
     for vs in build(ref):

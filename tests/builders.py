@@ -1,6 +1,6 @@
 """Small builders for FHIR resources and hook requests used by the tests and scenario files.
 
-Codes used here are test data (RxNorm/LOINC/SNOMED/ICD-10-CM from codes.md), not service logic.
+Codes used here are test data (RxNorm/LOINC/SNOMED/ICD-10-CM, as in the value sets), not service logic.
 """
 
 from __future__ import annotations

@@ -25,12 +25,13 @@ class PolicyError(ValueError):
 
 @dataclass(frozen=True, kw_only=True)
 class Policy:
-    # R2 - short-acting opioids: label asks 7-10 opioid-free days (clinical_rules.md 1.3 [L1][L4]).
+    # R2 - short-acting opioids: label asks 7-10 opioid-free days (docs/clinical-rules.md [L1][L4]).
     short_acting_critical_days: int = 7
     short_acting_warning_days: int = 10
     # R3 - methadone/buprenorphine/ER opioids: "as long as two weeks" [L1][L4]; SAMHSA 10-14 d [S1].
     long_acting_critical_days: int = 14
-    # R3 - XR buprenorphine injection/implant: releases drug for months (1.3, [unverified]): 6/12 months.
+    # R3 - XR buprenorphine injection/implant: releases drug for months (no label figure; expert
+    # default): 6/12 months.
     xr_buprenorphine_critical_days: int = 183
     xr_buprenorphine_warning_days: int = 365
     # R1 - supply assumed for an order with no duration or validity period (CDC relevant period).
@@ -58,7 +59,7 @@ class Policy:
     dependence_lookback_days: int = 30
     # R6 - a completed detox must have ended at least this many days ago (opioid-free interval).
     detox_completed_min_days: int = 7
-    # Suggestion course (clinical_rules.md 1.8 and 8: seed leaflet, configurable).
+    # Suggestion course (docs/clinical-rules.md: seed leaflet, configurable).
     course_usual_days: int = 365
     course_minimum_days: int = 180
     # Regimens (1.8 [L1][L3]; section 6): oral tablet strength and supply per fill.
@@ -66,24 +67,24 @@ class Policy:
     oral_fill_days: int = 30
     xr_interval_days: int = 28
     # R12 - how long a naltrexone dose blocks opioids: 50 mg about 24 h, the 150 mg every-third-day
-    # regimen 72 h (clinical_rules.md 1.1, 1.8 [L1]); XR injectable about 28 days [L4], "~4-5 weeks"
-    # allowed for late or irregular injections (issue 8): 35 days.
+    # regimen 72 h (docs/clinical-rules.md [L1]); XR injectable about 28 days [L4], "~4-5 weeks"
+    # allowed for late or irregular injections : 35 days.
     oral_blockade_days: int = 3
     xr_blockade_days: int = 35
     # R7 - a negative opioid urine screen this recent documents opioid-free status (rule table R7).
     oud_negative_screen_days: int = 3
     # R8 - active acute hepatitis/liver failure: critical for oral (older oral labels' contraindication
-    # [L2]); the XR label removed it in 2013 [L4-openFDA] -> warning.  "critical" | "warning" | "info".
+    # [L2]); the XR label removed it in 2013 [L4] -> warning.  "critical" | "warning" | "info".
     liver_disease_oral_indicator: str = "critical"
     liver_disease_xr_indicator: str = "warning"
     # R9/R10 - liver tests count within this many days (rule table R9, R10; policy default).
     liver_test_lookback_days: int = 90
     # R9 - ALT/AST >= 5 x ULN -> warning; >= 3 x ULN with bilirubin >= 2 x ULN (Hy's law) -> critical
-    # (FDA DILI conventions via [droracle-LFT], clinical_rules.md 1.7: policy defaults, not label text).
+    # (FDA DILI conventions [F1], docs/clinical-rules.md: policy defaults, not label text).
     transaminase_warning_uln: float = 5.0
     hys_law_transaminase_uln: float = 3.0
     hys_law_bilirubin_uln: float = 2.0
-    # R9 - ULN when the Observation has no referenceRange.high (codes.md 5.2: e.g. ALT 40 U/L; common
+    # R9 - ULN when the Observation has no referenceRange.high (e.g. ALT 40 U/L; common
     # adult reference ranges, configurable).
     alt_uln_default: float = 40.0
     ast_uln_default: float = 40.0
@@ -94,7 +95,7 @@ class Policy:
     # R11 - a naloxone/nalmefene rescue product authored within this many days counts as on hand.
     rescue_lookback_days: int = 365
     # R13 - surgery within this many days of the start: hold oral naltrexone 72 h before elective
-    # surgery, XR about 30 days (clinical_rules.md 1.9 [A2]; rule table R13).
+    # surgery, XR about 30 days (docs/clinical-rules.md [A2]; rule table R13).
     surgery_window_oral_days: int = 3
     surgery_window_xr_days: int = 30
     # R16 - no opioid exposure within this many days (rule table R16: 24 months).
@@ -205,7 +206,7 @@ class Regimen:
 
 
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
-# The documented regimens (clinical_rules.md 1.8 and 6; labels [L1][L3][L4]).  All oral ones give
+# The documented regimens (docs/clinical-rules.md; labels [L1][L3][L4]).  All oral ones give
 # 350 mg/week; the XR injectable is 380 mg IM every 4 weeks.
 REGIMENS: tuple[Regimen, ...] = (
     Regimen("oral-50mg-daily", "50 mg by mouth once daily", "oral", (ScheduledDose(50),)),

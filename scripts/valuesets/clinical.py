@@ -84,7 +84,7 @@ def urine_screens(ref: Path) -> list[dict]:
             "opioid-urine-drug-screening",
             "Opioid urine drug tests (agonists only)",
             SRC + "CDC opioid UDS class sets + opioid-urine-drug-screening, minus naltrexone/naloxone "
-            "analytes and cutoff codes (codes.md 5.1; R4).",
+            "analytes and cutoff codes (R4).",
             agonist_tests,
         ),
     ]
@@ -96,14 +96,14 @@ def result_codes(ref: Path) -> list[dict]:
             "urine-drug-screen-positive",
             "Positive/detected result codes",
             "SNOMED 10828004/260373001/52101004, LOINC answers LA6576-8/LA11882-0/LA9633-4 and v3 "
-            "ObservationInterpretation POS/DET/A/H/HH (above the cutoff) (clinical_rules.md 4; R4).",
+            "ObservationInterpretation POS/DET/A/H/HH (above the cutoff) (R4).",
             POSITIVE,
         ),
         valueset(
             "urine-drug-screen-negative",
             "Negative/not-detected result codes",
             "SNOMED 260385009/260415000/2667000, LOINC answers LA6577-6/LA11883-8/LA9634-2 and v3 "
-            "ObservationInterpretation NEG/ND/N (clinical_rules.md 4; R4).",
+            "ObservationInterpretation NEG/ND/N (R4).",
             NEGATIVE,
         ),
     ]
@@ -118,7 +118,7 @@ def withdrawal_medicines(ref: Path) -> list[dict]:
         valueset(
             "opioid-withdrawal-management",
             "Opioid withdrawal management medicines",
-            "ATC N07BC04 lofexidine (drugs used in opioid dependence, not an opioid; codes.md 2): used only "
+            "ATC N07BC04 lofexidine (drugs used in opioid dependence, not an opioid): used only "
             "to manage opioid withdrawal. Recognised by name (lofexidine, Lucemyra) in any coding display "
             "or text (R6).",
             [(ATC, "N07BC04", "lofexidine")],
@@ -143,7 +143,7 @@ def detoxification(ref: Path) -> list[dict]:
             "opioid-detoxification",
             "Opioid/drug detoxification",
             SRC + "VSAC Detoxification Visit 2.16.840.1.113883.3.464.1003.101.12.1059 without alcohol-only "
-            "concepts, plus 386450006 (VSAC Alcohol and Drug Dependence Treatment) (codes.md 4; R6).",
+            "concepts, plus 386450006 (VSAC Alcohol and Drug Dependence Treatment) (R6).",
             detox,
         ),
     ]
@@ -167,7 +167,10 @@ def surgery(ref: Path) -> list[dict]:
 def labs(ref: Path) -> list[dict]:
     return [
         valueset(
-            "alanine-aminotransferase", "ALT tests", "LOINC ALT codes from codes.md 5.2 (R9, R10).", ALT
+            "alanine-aminotransferase",
+            "ALT tests",
+            "LOINC ALT codes (R9, R10).",
+            ALT,
         ),
         valueset(
             "aspartate-aminotransferase",
@@ -176,6 +179,9 @@ def labs(ref: Path) -> list[dict]:
             read(ref, AST),
         ),
         valueset(
-            "bilirubin-total", "Total bilirubin tests", "LOINC codes from codes.md 5.2 (R9).", BILIRUBIN
+            "bilirubin-total",
+            "Total bilirubin tests",
+            "LOINC total bilirubin codes (R9).",
+            BILIRUBIN,
         ),
     ]

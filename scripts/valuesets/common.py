@@ -14,7 +14,7 @@ SCT = "http://snomed.info/sct"
 ICD10 = "http://hl7.org/fhir/sid/icd-10-cm"
 LOINC = "http://loinc.org"
 V3_INTERP = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation"
-SRC = "Sources (../shared/reference/clinical/valuesets, see PROVENANCE.md): "
+SRC = "Sources (VSAC and CDC opioid CDS value sets): "
 
 Concept = tuple[str, str, str]  # system, code, display
 

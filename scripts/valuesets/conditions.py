@@ -48,7 +48,7 @@ LIVER_SCT = {
     "235886005",
 }
 ALCOHOLIC_LIVER_SCT = {"235875008", "9953008", "235881000"}
-# codes.md 3.3: ICD-10-CM acute hepatitis codes from the ICD-10-CM structure ([verify]).
+# ICD-10-CM acute hepatitis codes from the ICD-10-CM structure ([verify]).
 ACUTE_HEPATITIS: list[Concept] = [
     (ICD10, code, name)
     for code, name in [
@@ -137,7 +137,7 @@ def alcohol(ref: Path) -> list[dict]:
             "alcohol-use-disorder",
             "Alcohol use disorder",
             SRC + "F10.1x/F10.2x/F10.9x and SNOMED alcohol dependence/abuse from CDC "
-            "conditions-documenting-substance-misuse (codes.md 3.2; R16).",
+            "conditions-documenting-substance-misuse (R16).",
             disorder,
         ),
         valueset(
@@ -159,7 +159,7 @@ def liver_injury(ref: Path) -> list[dict]:
             "Acute hepatitis or liver failure",
             SRC + "CDC conditions-likely-terminal (K72.x, K70.4x, SNOMED hepatic failure), CDC "
             "substance-misuse (alcoholic hepatitis/failure), ICD-10-CM K71.1x/K71.2/K70.1x/B15-B17 from "
-            "codes.md 3.3 ([verify]) (R8).",
+            "the ICD-10-CM tabular list ([verify]) (R8).",
             liver + ACUTE_HEPATITIS,
         ),
     ]

@@ -28,7 +28,7 @@ def naltrexone(ref: Path) -> list[dict]:
         valueset(
             "naltrexone-ingredient",
             "Naltrexone (ingredient)",
-            "RxNorm IN 7243 (codes.md 1.1). Text fallback keywords are designations.",
+            "RxNorm IN 7243. Text fallback keywords are designations.",
             [(RXNORM, "7243", "naltrexone")],
             {"7243": ["naltrexone", "revia", "depade", "vivitrol"]},
         ),
@@ -51,7 +51,7 @@ def naltrexone(ref: Path) -> list[dict]:
         valueset(
             "naltrexone-bupropion",
             "Bupropion/naltrexone (Contrave)",
-            SRC + "VSAC Opiate Antagonists, bupropion/naltrexone products (codes.md 1.1, 1.9).",
+            SRC + "VSAC Opiate Antagonists, bupropion/naltrexone products.",
             contrave,
             {c[1]: ["contrave", "bupropion"] for c in contrave},
         ),
@@ -84,13 +84,13 @@ def suggested_orders(ref: Path) -> list[dict]:
             "urine-drug-screen-order",
             "Urine drug screen order (suggestion)",
             "SNOMED 310627008 Urine drug screening (procedure): the CDC Rec 10 suggestion ServiceRequest "
-            "(codes.md 6; clinical_rules.md R7). First entry = code of the suggested ServiceRequest.",
+            "(R7). First entry = code of the suggested ServiceRequest.",
             [(SCT, "310627008", "Urine drug screening (procedure)")],
         ),
         valueset(
             "hepatic-function-panel-order",
             "Hepatic function panel order (suggestion)",
-            "LOINC 24325-3 Hepatic function 2000 panel - Serum or Plasma (ALT, AST, bilirubin, ...; codes.md "
+            "LOINC 24325-3 Hepatic function 2000 panel - Serum or Plasma (ALT, AST, bilirubin, ...; "
             "5.2 lists its tests; panel code from LOINC [verify]) (R8-R10). First entry = suggested code.",
             [(LOINC, "24325-3", "Hepatic function 2000 panel - Serum or Plasma")],
         ),
@@ -109,14 +109,14 @@ def routes(ref: Path) -> list[dict]:
         valueset(
             "route-oral",
             "Oral route",
-            "SNOMED 26643006 (clinical_rules.md 6).",
+            "SNOMED 26643006.",
             [(SCT, "26643006", "Oral route")],
             {"26643006": ["oral", "po", "by mouth"]},
         ),
         valueset(
             "route-intramuscular",
             "Intramuscular route",
-            "SNOMED 78421000 (clinical_rules.md 6).",
+            "SNOMED 78421000.",
             [(SCT, "78421000", "Intramuscular route")],
             {"78421000": ["intramuscular", "im"]},
         ),

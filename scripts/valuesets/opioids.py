@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .common import RXNORM, SRC, Concept, dedupe, has_any, read, valueset, where
 
-# Opioid ingredients (codes.md 1.2).  Loperamide, diphenoxylate and difenoxin are peripheral
+# Opioid ingredients.  Loperamide, diphenoxylate and difenoxin are peripheral
 # antidiarrhoeals: they lose their effect under naltrexone (R12) but do not create physical
 # dependence, so they are not part of the opioid-window sets.
 OPIOID_WORDS = (
@@ -138,7 +138,7 @@ def opioid_classes(ref: Path) -> list[dict]:
             "Short-acting systemic opioids",
             SRC + "union of VSAC Opioids All, Opioids, Schedule II-IV opioids, CDC opioid analgesics "
             "(2025 and 2022), legacy opioids and codeine cough medicines, cumulus VSAC Opioids; products "
-            "naming an opioid ingredient (codes.md 1.2), not long-acting, not peripheral antidiarrhoeals; "
+            "naming an opioid ingredient, not long-acting, not peripheral antidiarrhoeals; "
             "plus opioid ingredient RxCUIs (tramadol included, label L1).",
             short_acting + short_ing,
             INGREDIENT_SYNONYMS,
@@ -147,14 +147,14 @@ def opioid_classes(ref: Path) -> list[dict]:
             "opioid-long-acting",
             "Methadone, buprenorphine and extended-release opioids",
             SRC + "same union; methadone, buprenorphine (not XR injectable) and products in the CDC "
-            "extended-release set or with ER/transdermal dose forms (clinical_rules.md R3).",
+            "extended-release set or with ER/transdermal dose forms.",
             long_acting + long_ing,
         ),
         valueset(
             "buprenorphine-extended-release-injectable",
             "Extended-release buprenorphine injection/implant",
             SRC + "VSAC Substance Use Disorder Long Acting Medication 2.16.840.1.113883.3.464.1003.1149 "
-            "buprenorphine 200 mg/mL, 50 and 356 mg/mL syringes and 74.2 mg implant (codes.md 1.4; R3).",
+            "buprenorphine 200 mg/mL, 50 and 356 mg/mL syringes and 74.2 mg implant (R3).",
             xr_bup,
             {c[1]: ["sublocade", "brixadi", "probuphine"] for c in xr_bup[:1]},
         ),
@@ -194,7 +194,7 @@ def cough_and_diarrhoea(ref: Path) -> list[dict]:
             "opioid-antitussive",
             "Opioid cough and cold products",
             SRC + "opioid products combined with antihistamines/decongestants/expectorants or codeine/"
-            "hydrocodone oral solutions (codes.md 2, R05DA; R12). Designations are text-fallback keywords.",
+            "hydrocodone oral solutions (R05DA; R12). Designations are text-fallback keywords.",
             antitussive,
             {antitussive[0][1]: ["cough", "antitussive", "tussionex", "tuzistra", "hycodan", "syrup"]},
         ),
@@ -203,7 +203,7 @@ def cough_and_diarrhoea(ref: Path) -> list[dict]:
             "Opioid antidiarrhoeal products",
             SRC + "loperamide, diphenoxylate, difenoxin and opium tincture products from the opioid union, "
             "diphenoxylate/atropine products from CDC 2022 non-opioid-cns-depressant-medications, the "
-            "loperamide ingredient 6468 from cumulus VSAC Opioids (codes.md 1.2, 2 A07DA; R12). "
+            "loperamide ingredient 6468 from cumulus VSAC Opioids (ATC A07DA; R12). "
             "Designations are text-fallback keywords.",
             antidiarrhoeals(ref, opioids),
             ANTIDIARRHOEAL_WORDS,

@@ -50,7 +50,7 @@ def service_request(valueset: str, patient_id: str, reason: str, term: Terminolo
 
 
 def naloxone_request(patient_id: str, term: Terminology) -> dict[str, Any]:
-    """Naloxone 4 mg nasal spray, one pack of two devices (codes.md 1.3; rule table R11)."""
+    """Naloxone 4 mg nasal spray, one pack of two devices (docs/clinical-rules.md; rule table R11)."""
     product = term.first("opioid-overdose-rescue")
     return validated(
         {
@@ -79,7 +79,7 @@ def _delete(reference: str, description: str) -> dict[str, Any]:
 
 
 def follow_up(finding: Finding, facts: Facts, term: Terminology) -> list[dict[str, Any]]:
-    """Suggestions for an issue-8 finding."""
+    """Suggestions for an finding."""
     out: list[dict[str, Any]] = []
     if finding.rule in SERVICE_ORDERS:
         valueset, label, reason = SERVICE_ORDERS[finding.rule]

@@ -100,7 +100,7 @@ def _dispense(regimen: Regimen, start: date, policy: Policy) -> dict[str, Any]:
     if regimen.form == "xr-injectable":
         fill_days, quantity = policy.xr_interval_days, {"value": 1, "unit": "injection kit"}
     else:
-        # Every oral regimen averages one 50 mg tablet a day (350 mg/week; clinical_rules.md 6).
+        # Every oral regimen averages one 50 mg tablet a day (350 mg/week; docs/clinical-rules.md).
         weekly_mg = sum(
             d.mg * (len(d.days_of_week) if d.days_of_week else 7 * d.frequency / d.period_days)
             for d in regimen.doses

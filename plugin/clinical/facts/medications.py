@@ -104,7 +104,7 @@ def _classify_text(text: str, term: Terminology, routes: Routes) -> Medicine | N
     naltrexone = "naltrexone-ingredient" in mentioned
     if naltrexone and "naltrexone-bupropion" in mentioned:
         return ("naltrexone", "bupropion-combination")
-    # Opioid names win over naltrexone: morphine/naltrexone (Embeda) is an opioid (clinical_rules.md 1.9).
+    # Opioid names win over naltrexone: morphine/naltrexone (Embeda) is an opioid (docs/clinical-rules.md).
     for name, opioid_class in _OPIOID_SETS:
         if name in mentioned:
             return ("opioid", opioid_class)

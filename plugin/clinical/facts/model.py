@@ -104,7 +104,7 @@ class Facts:
     checked: dict[str, int]  # resource type -> how many were read
     unverified: tuple[tuple[str, str], ...] = ()  # (prefetch key, reason) that could not be fetched
     planned_start: date | None = None  # a future start date written on the naltrexone draft
-    # Issue 8 facts (all default to "nothing found" so hand-built Facts stay short).
+    # Advisory facts (R7-R17; all default to "nothing found" so hand-built Facts stay short).
     opioid_drafts: tuple[OpioidDraft, ...] = ()  # every opioid-containing draft of the session
     rescue_drafts: tuple[Evidence, ...] = ()  # naloxone/nalmefene drafted in this session
     naltrexone_on_record: tuple[NaltrexoneUse, ...] = ()

@@ -7,7 +7,7 @@ included).
 When (R17): an XR injectable draft for alcohol use disorder and an active alcohol intoxication or
 withdrawal diagnosis within ``alcohol_acute_lookback_days`` (undated counts: it is active).
 Then (R17): warning - the Vivitrol label requires outpatient abstinence before the first injection; defer.
-Source: labels [L1][L4]; clinical_rules.md 1.1, 1.10 and rule table R16, R17.
+Source: labels [L1][L4]; docs/clinical-rules.md.
 """
 
 from __future__ import annotations

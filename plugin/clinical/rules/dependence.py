@@ -10,7 +10,7 @@ it and opioid use disorder re-coded after it - every induction visit codes it ag
 withdrawal recorded after it (that is new use).
 Then: critical - naltrexone precipitates withdrawal in a physically dependent patient.  The card names
 the diagnosis and the detox judged.
-Source: labels [L1][L4]; ASAM 2020 [A1]; TIP 63 [S2]; clinical_rules.md R6.
+Source: labels [L1][L4]; ASAM 2020 [A1]; TIP 63 [S2]; docs/clinical-rules.md.
 """
 
 from __future__ import annotations

@@ -6,8 +6,8 @@ of the other form is active on the record (oral + XR injectable); (d) the same f
 an active oral prescription the draft does not renew (``priorPrescription``), or an XR injection whose
 4-week interval has not passed by the planned start.
 Then: warning - two naltrexone products (or an early XR dose); cancel one.
-Source: clinical_rules.md 1.8 (do not give oral naltrexone and Vivitrol together), 1.9 (Contrave
-contains naltrexone 8 mg) and R14; issue 8.
+Source: docs/clinical-rules.md (do not give oral naltrexone and Vivitrol together), 1.9 (Contrave
+contains naltrexone 8 mg) and R14.
 """
 
 from __future__ import annotations

@@ -2,14 +2,14 @@
 
 When (R8): an active acute hepatitis / hepatic failure Condition.
 Then (R8): critical for oral naltrexone (older oral labels list it as a contraindication [L2]), warning
-for the XR injectable (contraindication removed in 2013 [L4-openFDA]); both severities in the policy.
+for the XR injectable (contraindication removed in 2013 [L4]); both severities in the policy.
 When (R9): the latest ALT or AST within ``liver_test_lookback_days`` is >= 5 x ULN (ULN from the
 Observation's referenceRange.high, else the policy default), or ALT/AST >= 3 x ULN with the latest total
 bilirubin >= 2 x ULN (Hy's-law pattern).
 Then (R9): warning with the values; critical for the Hy's-law pattern.
 When (R10): no ALT or AST result within the look-back.  Then (R10): info - obtain baseline liver tests;
 suggests a hepatic function panel ServiceRequest.
-Source: clinical_rules.md 1.2, 1.7 (FDA DILI conventions via [droracle-LFT], LiverTox [LT]) and rule
+Source: docs/clinical-rules.md (FDA DILI conventions [F1], LiverTox [LT]) and rule
 table R8-R10.
 """
 

@@ -5,7 +5,7 @@ estimated last dose lies inside the class's opioid-free window.
 The interval runs to the planned start (a future start date on the draft), else to today.
 Then: critical (R1; R2 < 7 d; R3 < 14 d, XR buprenorphine < 6 months), warning late in the window
 (R2 7-10 d; XR buprenorphine 6-12 months).  The window is counted from the estimated last dose.
-Source: naltrexone labels [L1][L4]; SAMHSA [S1]; clinical_rules.md 1.3 and rule table R1-R3.
+Source: naltrexone labels [L1][L4]; SAMHSA [S1]; docs/clinical-rules.md.
 """
 
 from __future__ import annotations

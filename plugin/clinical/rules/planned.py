@@ -10,7 +10,7 @@ When (XR): an XR injectable draft is decided on and none of R1-R6 fires.
 Then (XR): info - no oral naltrexone on record is not a block (the label does not require an oral
 lead-in; say so); 380 mg deep IM gluteal every 4 weeks, alternate buttocks, watch the injection site;
 the next dose is due ``xr_interval_days`` after this one.
-Source: ASAM 2015 [A2]; Vivitrol PI D&A and W&P 5.2 [L4]; clinical_rules.md 1.8, 1.9, rule table R13.
+Source: ASAM 2015 [A2]; Vivitrol PI D&A and W&P 5.2 [L4]; docs/clinical-rules.md.
 """
 
 from __future__ import annotations

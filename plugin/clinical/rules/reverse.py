@@ -13,8 +13,8 @@ draft), so (b) adds only what R1 does not cover - peripheral antidiarrhoeals (lo
 diphenoxylate) beside a selected naltrexone draft, and opioid drafts decided on beside an unselected
 naltrexone draft (order-select on the opioid).  (a) is a different hazard (a blockade already in the
 patient) and fires whenever an opioid draft is decided on.
-Source: Vivitrol PI section 7 and 5.1 [L4-openFDA][L4-pp]; oral label [L1]; clinical_rules.md 1.6, 1.9
-and rule table R12; issue 8 (reverse check).
+Source: Vivitrol PI section 7 and 5.1 [L4]; oral label [L1]; docs/clinical-rules.md
+and rule table R12.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ detected every opioid the positive test could (docs/urine-drug-screens.md).  Nal
 analytes are excluded by the value set.
 When (R5): a failed naloxone challenge (SNOMED finding in the value set) within the look-back.
 Then: critical - do not start; repeat the screen after abstinence / the challenge after >= 24 h.
-Source: labels' contraindications [L1][L4]; challenge procedure [L3]; clinical_rules.md R4, R5.
+Source: labels' contraindications [L1][L4]; challenge procedure [L3]; docs/clinical-rules.md.
 """
 
 from __future__ import annotations

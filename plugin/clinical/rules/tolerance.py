@@ -10,7 +10,7 @@ When (R11): opioid use disorder history or any opioid exposure within
 ``rescue_lookback_days`` nor drafted in this session.
 Then (R11): warning - after detox, tolerance is lost: once naltrexone stops, a dose is missed or an
 injection wears off, usual opioid doses can kill; suggests a naloxone 4 mg nasal spray order.
-Source: labels [L1][L4], Vivitrol D&A 2.2 (12/2025) [L4-pp], ASAM [A3]; clinical_rules.md 1.6, R7, R11.
+Source: labels [L1][L4], Vivitrol D&A 2.2 (12/2025) [L4], ASAM [A3]; docs/clinical-rules.md.
 """
 
 from __future__ import annotations

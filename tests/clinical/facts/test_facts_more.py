@@ -1,4 +1,4 @@
-"""Issue-8 facts from plain FHIR dicts: drafts, naltrexone blockade, liver tests, planned surgery,
+"""Advisory facts (R7-R17) from plain FHIR dicts: drafts, naltrexone blockade, liver tests, planned surgery,
 and the pipeline's no-op and optional-prefetch paths."""
 
 from __future__ import annotations

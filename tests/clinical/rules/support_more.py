@@ -1,4 +1,4 @@
-"""Builders for the issue-8 facts: naltrexone on the record, opioid drafts, lab results."""
+"""Builders for the facts: naltrexone on the record, opioid drafts, lab results."""
 
 from __future__ import annotations
 

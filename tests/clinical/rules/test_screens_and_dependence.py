@@ -154,7 +154,7 @@ def test_r6_dependence_without_detox(
 R14_ROWS = [
     ((order(), order("bupropion-combination", selected=False)), "warning", "naltrexone + Contrave drafts"),
     ((order("bupropion-combination"),), None, "Contrave alone is not an addiction order"),
-    ((order(), order("xr-injectable")), "warning", "oral + XR naltrexone drafts: duplicate (issue 8)"),
+    ((order(), order("xr-injectable")), "warning", "oral + XR naltrexone drafts: duplicate "),
 ]
 
 
