@@ -109,9 +109,11 @@ def urine_tests(
             evidence = Evidence("Observation", obs.id, obs.when, what)
             result = screen_result(part, term, assay, policy)
             tests.append(UrineTest(evidence, assay, result))
-            # No readable result, or a damaged one that did not say positive: it may hide the positive.
-            hidden = not part.has_value or (part.damaged and result != "positive")
-            if hidden and obs.status not in ("registered", "preliminary") and obs not in unreadable:
+            # No result yet is normal while a test is registered or preliminary; a result sent in a form
+            # that cannot be read (and did not say positive) may hide the positive, whatever the status.
+            pending = not part.has_value and obs.status in ("registered", "preliminary")
+            hidden = (not part.has_value and not pending) or (part.damaged and result != "positive")
+            if hidden and obs not in unreadable:
                 unreadable.append(obs)
     return tests, unreadable
 
