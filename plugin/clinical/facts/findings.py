@@ -112,7 +112,10 @@ def urine_tests(
             # No result yet is normal while a test is registered or preliminary; a result sent in a form
             # that cannot be read (and did not say positive) may hide the positive, whatever the status.
             pending = not part.has_value and obs.status in ("registered", "preliminary")
-            hidden = (not part.has_value and not pending) or (part.damaged and result != "positive")
+            empty = part.value_concept is not None and not part.value_concept.readable and result == "unknown"
+            hidden = (not part.has_value and not pending) or (
+                (part.damaged or empty) and result != "positive"
+            )
             if hidden and obs not in unreadable:
                 unreadable.append(obs)
     return tests, unreadable
