@@ -1,4 +1,4 @@
-"""The ceiling: a bare Flask app under the service's own gunicorn settings.
+"""The ceiling: a bare Flask app under the service's own ``serve`` (same server, proxy and options).
 
 It reads and parses the hook request exactly as the service does (orjson) and answers the JSON the
 service answered for the same request (a file named by ``BENCH_CEILING_RESPONSE``), doing no clinical
@@ -14,7 +14,7 @@ from pathlib import Path
 import orjson
 from flask import Flask, Response, request
 
-from plugin.ops.server import gunicorn_options, serve
+from plugin.ops.server import serve, serve_options
 from plugin.settings import load_settings
 
 
@@ -38,7 +38,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args()
-    serve(create_app, gunicorn_options(load_settings(), "127.0.0.1", args.port))
+    serve(create_app, serve_options(load_settings(), "127.0.0.1", args.port))
 
 
 if __name__ == "__main__":

@@ -58,25 +58,36 @@ class LoadResult:
 
 
 class FreshRequests:
-    """POSTs of one JSON body, each with a new ``hookInstance`` (so no cache can answer for us)."""
+    """POSTs of JSON bodies in rotation, each with a new ``hookInstance`` (so no cache can answer for us).
 
-    def __init__(self, path: str, body: bytes, placeholder: str) -> None:
-        before, found, after = body.partition(placeholder.encode())
-        if not found:
-            raise ValueError("placeholder hookInstance not in the body")
-        head = (
-            f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-            f"Content-Length: {len(body)}\r\nConnection: keep-alive\r\n\r\n"
-        )
-        self._head = head.encode()
-        self._before = before
-        self._after = after
+    ``bodies`` are distinct requests (different patients, say); each holds ``placeholder`` once.
+    """
+
+    def __init__(self, path: str, bodies: bytes | list[bytes], placeholder: str) -> None:
+        self.path = path
+        self._variants: list[tuple[bytes, bytes, bytes]] = []
+        for body in [bodies] if isinstance(bodies, bytes) else bodies:
+            before, found, after = body.partition(placeholder.encode())
+            if not found:
+                raise ValueError("placeholder hookInstance not in the body")
+            head = (
+                f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                f"Content-Length: {len(body)}\r\nConnection: keep-alive\r\n\r\n"
+            )
+            self._variants.append((head.encode(), before, after))
+        self._turn = 0
+
+    def _next_variant(self) -> tuple[bytes, bytes, bytes]:
+        self._turn = (self._turn + 1) % len(self._variants)
+        return self._variants[self._turn]
 
     def body(self) -> bytes:
-        return self._before + str(uuid.uuid4()).encode() + self._after
+        _head, before, after = self._next_variant()
+        return before + str(uuid.uuid4()).encode() + after
 
     def next(self) -> bytes:
-        return self._head + self.body()
+        head, before, after = self._next_variant()
+        return head + before + str(uuid.uuid4()).encode() + after
 
 
 async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bool]:

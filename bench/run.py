@@ -1,4 +1,4 @@
-"""``make bench``: the service under gunicorn vs a bare Flask ceiling, FHIR fetching, and scaling.
+"""``make bench``: the service vs a bare Flask echo and the Node sample, slow clients, FHIR, scaling.
 
 Prints a table and writes bench/results.json.  A benchmark, not a test: it never fails on a missed
 target, it reports it.  Run with the repo's venv: ``python -m bench.run [--seconds 5]``.
@@ -18,20 +18,11 @@ from typing import Any
 import orjson
 
 from bench.fhir_part import run_fhir_part
-from bench.loadgen import FreshRequests, run_load
+from bench.prefetch import PLACEHOLDER, SERVICE_PATH, print_part, run_prefetch_part
 from bench.records import NOW, hook_request
 from bench.scaling import run_scaling
-from bench.servers import ceiling_command, running, service_command
 
-SERVICE_PATH = "/cds-services/naltrexone-order-select"
-PLACEHOLDER = "00000000-0000-4000-8000-000000000000"
 RESULTS = Path(__file__).resolve().parent / "results.json"
-TARGET_P99_MS = 10.0
-TARGET_THROUGHPUT_SHARE = 0.60
-# Each load run is repeated and the run of median throughput kept, for both servers alike: gunicorn's
-# workers race to accept the client's keep-alive connections, and about one run in three pins most of
-# them on one worker (measured: per-worker CPU 3.9 s vs 0.7 s), halving throughput for either server.
-LOAD_REPEATS = 3
 
 
 def service_env(workdir: Path, **extra: str) -> dict[str, str]:
@@ -45,85 +36,18 @@ def service_env(workdir: Path, **extra: str) -> dict[str, str]:
     }
 
 
-def post_once(port: int, body: bytes) -> tuple[int, bytes]:
-    import urllib.error
-    import urllib.request
-
-    req = urllib.request.Request(
-        f"http://127.0.0.1:{port}{SERVICE_PATH}", data=body, headers={"Content-Type": "application/json"}
-    )
-    try:
-        with urllib.request.urlopen(req, timeout=60) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read()
-
-
 def body_with_placeholder(n: int | None, **kwargs: Any) -> bytes:
+    """One hook request with the placeholder hookInstance (bench.scale rotates it per call)."""
     request = hook_request(n, **kwargs)
     request["hookInstance"] = PLACEHOLDER
     return orjson.dumps(request)
 
 
-def run_prefetch_part(workdir: Path, env: dict[str, str], workers: int, seconds: float) -> dict[str, Any]:
-    """Part 1: 100-resource prefetch, ours vs ceiling, at concurrency 1 and at saturation."""
-    body = body_with_placeholder(100)
-    requests = FreshRequests(SERVICE_PATH, body, PLACEHOLDER)
-    out: dict[str, Any] = {"request_bytes": len(body), "runs": {}}
-    with running("service", service_command(), env, workdir, workers) as ours:
-        status, answer = post_once(ours.port, requests.body())
-        if status != 200 or b'"cards"' not in answer:
-            raise RuntimeError(f"service answered {status}: {answer[:300]!r}")
-        response_file = workdir / "ceiling-response.json"
-        response_file.write_bytes(answer)
-        out["response_bytes"] = len(answer)
-        out["cards"] = [c["source"]["topic"]["code"] for c in orjson.loads(answer)["cards"]]
-        ceiling_env = {**env, "BENCH_CEILING_RESPONSE": str(response_file)}
-        with running("ceiling", ceiling_command(), ceiling_env, workdir, workers) as ceiling:
-            for concurrency in (1, 4 * workers):
-                for server in (ours, ceiling):
-                    name = f"{server.name}@c{concurrency}"
-                    runs = [
-                        run_load(server.port, requests, concurrency, seconds).summary()
-                        for _ in range(LOAD_REPEATS)
-                    ]
-                    out["runs"][name] = sorted(runs, key=lambda r: r["rps"])[len(runs) // 2]
-                    out.setdefault("rps_of_each_repeat", {})[name] = [r["rps"] for r in runs]
-            out["service_rss"] = ours.worker_rss_mb()
-            out["ceiling_rss"] = ceiling.worker_rss_mb()
-    saturated = f"c{4 * workers}"
-    ours_sat, ceil_sat = out["runs"][f"service@{saturated}"], out["runs"][f"ceiling@{saturated}"]
-    ours_one, ceil_one = out["runs"]["service@c1"], out["runs"]["ceiling@c1"]
-    worst_p99 = max(ours_one["p99_ms"], ours_sat["p99_ms"])
-    out["ratios"] = {
-        "throughput_share_saturated": round(ours_sat["rps"] / ceil_sat["rps"], 3),
-        "throughput_share_c1": round(ours_one["rps"] / ceil_one["rps"], 3),
-        "p50_ratio_c1": round(ours_one["p50_ms"] / ceil_one["p50_ms"], 2),
-        "p99_ratio_c1": round(ours_one["p99_ms"] / ceil_one["p99_ms"], 2),
-    }
-    out["targets"] = {
-        "p99_le_10ms": worst_p99 <= TARGET_P99_MS,
-        "throughput_ge_60pct_of_ceiling": out["ratios"]["throughput_share_saturated"]
-        >= TARGET_THROUGHPUT_SHARE,
-    }
-    return out
+__all__ = ["PLACEHOLDER", "SERVICE_PATH", "body_with_placeholder", "main", "service_env"]
 
 
 def print_table(results: dict[str, Any]) -> None:
-    part1 = results["prefetch_100"]
-    print(f"\n== (1) prefetch, 100 resources ({part1['request_bytes'] / 1024:.0f} KB request) ==")
-    print(f"{'run':<16}{'req/s':>9}{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}{'errors':>8}{'client cpu':>12}")
-    for name, r in part1["runs"].items():
-        print(
-            f"{name:<16}{r['rps']:>9.0f}{r['p50_ms']:>9.2f}{r['p90_ms']:>9.2f}{r['p99_ms']:>9.2f}"
-            f"{r['errors']:>8}{r['client_cpu_share']:>11.0%}"
-        )
-    for key, value in part1["ratios"].items():
-        print(f"  {key}: {value}")
-    repeats = ", ".join(f"{name} {rps}" for name, rps in part1["rps_of_each_repeat"].items())
-    print(f"  req/s of each repeat (median kept): {repeats}")
-    print(f"  worker RSS: service {part1['service_rss']}, ceiling {part1['ceiling_rss']}")
-    print("  targets: " + ", ".join(f"{k}={'MET' if v else 'MISSED'}" for k, v in part1["targets"].items()))
+    print_part(results["prefetch_100"])
     part2 = results["fhir_no_prefetch"]
     print("\n== (2) no prefetch, local FHIR server ==")
     if "skipped" in part2:
@@ -161,13 +85,13 @@ def print_table(results: dict[str, Any]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=5.0, help="duration of each load run")
-    parser.add_argument("--workers", type=int, default=0, help="gunicorn workers (default: serve's)")
-    parser.add_argument("--threads", type=int, default=0, help="gunicorn threads (default: serve's)")
+    parser.add_argument("--workers", type=int, default=0, help="worker processes (default: serve's)")
+    parser.add_argument("--threads", type=int, default=0, help="threads per worker (default: serve's)")
     parser.add_argument("--parts", default="1,2,3", help="which parts to run, e.g. 1 or 1,3")
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args()
 
-    from plugin.ops.server import gunicorn_options
+    from plugin.ops.server import serve_options
     from plugin.settings import load_settings
 
     extra = {}
@@ -187,10 +111,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="naltrexone-bench-") as tmp:
         workdir = Path(tmp)
         env = service_env(workdir, **extra)
-        options = gunicorn_options(load_settings(environ=env), "127.0.0.1", 0)
-        workers = options["workers"]
-        results["gunicorn"] = {"workers": workers, "threads": options["threads"]}
-        print(f"gunicorn: {workers} workers x {options['threads']} threads; {args.seconds:g} s per load run")
+        options = serve_options(load_settings(environ=env), "127.0.0.1", 0)
+        workers = options.workers
+        results["serve"] = {"workers": workers, "threads": options.threads, "proxy": options.proxy}
+        print(
+            f"serve: granian {workers} workers x {options.threads} threads, proxy {options.proxy}; "
+            f"{args.seconds:g} s per load run"
+        )
         if "1" in parts:
             results["prefetch_100"] = run_prefetch_part(workdir, env, workers, args.seconds)
         if "2" in parts:

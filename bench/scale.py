@@ -3,7 +3,7 @@
 ``python -m bench.scale [--seconds 5]``: the same 100-resource order-select as ``make bench`` part 1,
 closed-loop clients (bench.loadgen) against
 
-* one instance directly (1 gunicorn worker), at concurrency 1 and 8;
+* one instance directly (1 worker), at concurrency 1 and 8;
 * nginx in front of that one instance, at 8;
 * nginx in front of two instances (1 worker each), at 8;
 * one instance with 2 workers directly (``serve``'s default on 2 cores), at 8;

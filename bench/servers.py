@@ -1,4 +1,4 @@
-"""Start the service and the ceiling as real gunicorn processes on loopback; find workers; read RSS."""
+"""Start the service and the ceiling as real ``serve`` processes on loopback; find workers; read RSS."""
 
 from __future__ import annotations
 
@@ -24,10 +24,19 @@ class Server:
     port: int
     process: subprocess.Popen[bytes]
 
+    def children(self) -> list[int]:
+        path = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        return [int(pid) for pid in path.read_text().split()]
+
     def workers(self) -> list[int]:
-        """Pids of the gunicorn workers (children of the master)."""
-        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
-        return [int(pid) for pid in children.read_text().split()]
+        """Pids of the Python workers (children of the master; nginx is a child too)."""
+        return [pid for pid in self.children() if b"nginx" not in _cmdline(pid)]
+
+    def cpu_seconds(self) -> float:
+        """CPU time so far of the master, nginx and every worker (user + system)."""
+        pids = [self.process.pid, *self.children()]
+        pids += [grand for pid in pids[1:] for grand in _children(pid)]  # nginx's worker
+        return sum(_cpu(pid) for pid in pids)
 
     def worker_rss_mb(self) -> dict[str, float]:
         """Largest current (VmRSS) and peak (VmHWM) resident set over the workers, in MB."""
@@ -41,6 +50,28 @@ class Server:
             rss = max(rss, int(fields["VmRSS"].split()[0]) / 1024)
             hwm = max(hwm, int(fields["VmHWM"].split()[0]) / 1024)
         return {"rss_mb": round(rss, 1), "peak_rss_mb": round(hwm, 1)}
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def _cpu(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def free_port() -> int:

@@ -18,6 +18,7 @@ from typing import Any
 ENV_PREFIX = "NALTREXONE_CDS_"
 DEFAULT_FHIR_TIMEOUT_S = 2.0
 DEFAULT_MAX_BODY_BYTES = 5 * 1024 * 1024
+DEFAULT_CLIENT_TIMEOUT_S = 10.0  # headers in full / longest pause in a body (serve's proxy)
 DEFAULT_JWKS_CACHE_S = 300
 # A FHIR Bundle nests ~15 levels inside a hook request; 64 leaves room, and stops stack-exhaustion payloads.
 DEFAULT_MAX_JSON_DEPTH = 64
@@ -59,6 +60,8 @@ class Settings:
     log_json: bool = False
     workers: int = 0
     threads: int = 0
+    proxy: str = "nginx"  # "nginx": serve buffers every request in nginx first | "none"
+    client_timeout: float = DEFAULT_CLIENT_TIMEOUT_S
 
     @property
     def dev_mode(self) -> bool:
@@ -94,6 +97,8 @@ FORMS: dict[str, str] = {
     "log_json": "true or false",
     "workers": "a whole number >= 0 (0: one per CPU core)",
     "threads": "a whole number >= 0 (0: the default)",
+    "proxy": "'nginx' or 'none'",
+    "client_timeout": "a number of seconds > 0, e.g. 10",
 }
 # Smallest accepted value of the numeric settings (fhir_timeout must be above it).
 _MINIMUM: dict[str, float] = {
@@ -223,4 +228,9 @@ def load_settings(
     if settings.auth not in ("jwt", "none"):
         hint = closest(settings.auth, ("jwt", "none"))
         raise SettingsError(f"{env_name('auth')}={settings.auth!r}: expected {FORMS['auth']}{hint}")
+    if settings.proxy not in ("nginx", "none"):
+        hint = closest(settings.proxy, ("nginx", "none"))
+        raise SettingsError(f"{env_name('proxy')}={settings.proxy!r}: expected {FORMS['proxy']}{hint}")
+    if settings.client_timeout <= 0:
+        raise SettingsError(f"{env_name('client_timeout')}: expected {FORMS['client_timeout']}")
     return settings

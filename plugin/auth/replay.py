@@ -1,6 +1,6 @@
 """Replay cache for JWT ``jti``s, shared by every worker and instance of the service.
 
-Why not a dict: gunicorn runs several worker processes (and a site may run several hosts), so a
+Why not a dict: `serve` runs several worker processes (and a site may run several hosts), so a
 per-process set lets the same token through once per worker.  The default store is the service
 database (table ``jti_seen``, primary key = the token's key, so the database itself decides who was
 first: a unique violation is a replay).  With ``REDIS_URL`` set, Redis ``SET NX EX`` does the same and

@@ -113,7 +113,7 @@ def evaluate_command(request_file: Path, now: str | None, service_id: str | None
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--dev", is_flag=True, help="Development: AUTH=none, one worker, loud warning.")
 def serve_command(host: str, port: int, dev: bool) -> None:
-    """Run the service under gunicorn."""
+    """Run the service: nginx in front of granian workers."""
     from plugin.ops.server import run
 
     run(host=host, port=port, dev=dev)

@@ -6,9 +6,9 @@ header).  It masks anything shaped like a JWT or a Bearer credential, plus the i
 of the request being served (collected by ``bind_request``).
 
 Scrubbing happens where every record of the process is born - the log-record factory - so it also
-covers loggers and handlers that are not ours: the HTTP server's (gunicorn logs a malformed header
-line verbatim), libraries', and any added later.  The filter on our handler then scrubs the string
-extras and adds the request id.
+covers loggers and handlers that are not ours: the HTTP servers' (granian's, and nginx's error log
+relayed by ``plugin.ops.proxy``), libraries', and any added later.  The filter on our handler then
+scrubs the string extras and adds the request id.
 
 The request id is the EHR's ``hookInstance`` when it is a UUID (as the spec mints it), so our lines
 can be matched with the EHR's; otherwise, and before the body is read, a fresh UUID: a caller-chosen

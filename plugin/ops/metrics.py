@@ -1,6 +1,6 @@
 """Prometheus metrics: hook latency, cards per rule, FHIR queries, feedback; ``GET /metrics``.
 
-Under gunicorn every worker is its own process, so ``plugin.ops.server`` sets ``PROMETHEUS_MULTIPROC_DIR``
+Under `serve` every worker is its own process, so ``plugin.ops.server`` sets ``PROMETHEUS_MULTIPROC_DIR``
 before any worker starts; prometheus_client then keeps each worker's values in a file there and
 ``/metrics`` merges them (a scrape that reaches any worker sees the whole service).  Without it (tests,
 ``evaluate``) the process-local default registry is used.

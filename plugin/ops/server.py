@@ -1,15 +1,19 @@
-"""Production serving: gunicorn running the app factory once per worker.
+"""Production serving: nginx buffering each request, granian running the app factory once per worker.
 
-Worker model (chosen by ``make bench``; see README "Benchmark"): one gthread worker per core with
-``DEFAULT_THREADS`` threads.  Measured on 2 cores against sync workers (2 and 3) and gthread 3x2, it
-gave the best throughput and p50 for both the service and the ceiling: threads keep EHR connections
-alive (sync workers close after every response) and a worker waiting on a slow FHIR server still
-serves other calls.  ``NALTREXONE_CDS_WORKERS`` (or ``WEB_CONCURRENCY``) and ``NALTREXONE_CDS_THREADS``
-override; ``THREADS=1`` selects gunicorn's sync worker.
+Server (chosen by ``make bench``; see README "Benchmark"): granian's WSGI worker - HTTP in Rust,
+``NALTREXONE_CDS_THREADS`` Python threads per process - measured on 2 cores at ~0.7 of gunicorn
+gthread's CPU per call for the same app (the bare Flask echo and the service alike).  Neither server
+alone sheds slow clients: gunicorn gives each connection a thread from the first byte, granian hands
+the body to a Python thread to read.  So ``serve`` runs nginx in front (``plugin.ops.proxy``) unless
+``NALTREXONE_CDS_PROXY=none``: it reads every request completely, within ``NALTREXONE_CDS_CLIENT_TIMEOUT``,
+and passes whole requests to the workers over a private Unix socket.
 
-Shutdown is graceful: on SIGTERM workers finish their requests within ``GRACEFUL_TIMEOUT_S``.
-The only access log is the app's own (``naltrexone_cds.access``: method, route template, status,
-duration, request id): no query strings, no bodies, no patient ids.
+``NALTREXONE_CDS_WORKERS`` (or ``WEB_CONCURRENCY``; default one per core) and ``NALTREXONE_CDS_THREADS``
+(default ``DEFAULT_THREADS``) size the workers; a worker that dies is replaced.  Shutdown is graceful:
+on SIGTERM nginx stops listening and finishes what it holds, then the workers finish their requests
+within ``GRACEFUL_TIMEOUT_S``.  The only access log is the app's own (``naltrexone_cds.access``:
+method, route template, status, duration, request id): no query strings, no bodies, no patient ids.
+The servers' own log lines go through our logging (scrubbed, JSON when ``LOG_JSON``).
 """
 
 from __future__ import annotations
@@ -17,14 +21,15 @@ from __future__ import annotations
 import ctypes
 import gc
 import logging
+import multiprocessing.util
 import os
 import shutil
 import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
-
-from gunicorn.app.base import BaseApplication
 
 from plugin.ops.log import configure, install_scrubbing
 from plugin.settings import Settings, load_settings
@@ -33,8 +38,15 @@ log = logging.getLogger("naltrexone_cds")
 # Read by prometheus_client when it is imported; plugin.ops.metrics is imported only inside workers.
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 GRACEFUL_TIMEOUT_S = 20  # SIGTERM: finish in-flight hook calls (each bounded by the FHIR timeout)
-WORKER_TIMEOUT_S = 30  # a worker silent this long is killed and replaced
-KEEPALIVE_S = 5  # gthread: EHR gateways reuse connections
+MAX_HEADER_TIMEOUT_MS = 60_000  # granian's bound, when it faces clients itself (PROXY=none)
+# granian's loggers carry no handler of their own: their records reach our root handler.
+GRANIAN_LOGGING: dict[str, Any] = {
+    "handlers": {},
+    "loggers": {
+        "_granian": {"level": "INFO", "handlers": [], "propagate": True},
+        "granian.access": {"level": "INFO", "handlers": [], "propagate": True},
+    },
+}
 
 
 DEFAULT_THREADS = 4
@@ -47,24 +59,29 @@ def default_workers(cores: int) -> int:
     return cores
 
 
-def gunicorn_options(settings: Settings, host: str, port: int, dev: bool = False) -> dict[str, Any]:
-    """The gunicorn settings of ``serve``; the benchmark runs its ceiling app with the same ones."""
-    workers = 1 if dev else (settings.workers or default_workers(os.cpu_count() or 1))
-    options: dict[str, Any] = {
-        "bind": f"{host}:{port}",
-        "workers": workers,
-        "threads": 1 if dev else (settings.threads or DEFAULT_THREADS),
-        "timeout": WORKER_TIMEOUT_S,
-        "graceful_timeout": GRACEFUL_TIMEOUT_S,
-        "keepalive": KEEPALIVE_S,
-        "accesslog": None,
-        "control_socket_disable": True,  # one fixed socket path per user: two services would collide
-        "child_exit": _child_exit,
-        "worker_exit": _worker_exit,
-    }
-    if Path("/dev/shm").is_dir():
-        options["worker_tmp_dir"] = "/dev/shm"  # heartbeat files off a possibly slow container disk
-    return options
+@dataclass(frozen=True)
+class ServeOptions:
+    """What ``serve`` runs; the benchmark runs its ceiling app with the same options."""
+
+    host: str
+    port: int
+    workers: int
+    threads: int
+    proxy: str  # "nginx" | "none"
+    client_timeout_s: float
+    max_body_bytes: int
+
+
+def serve_options(settings: Settings, host: str, port: int, dev: bool = False) -> ServeOptions:
+    return ServeOptions(
+        host=host,
+        port=port,
+        workers=1 if dev else (settings.workers or default_workers(os.cpu_count() or 1)),
+        threads=1 if dev else (settings.threads or DEFAULT_THREADS),
+        proxy=settings.proxy,
+        client_timeout_s=settings.client_timeout,
+        max_body_bytes=settings.max_body_bytes,
+    )
 
 
 def prepare_metrics_dir() -> None:
@@ -79,31 +96,16 @@ def prepare_metrics_dir() -> None:
         stale.unlink()
 
 
-def _child_exit(_server: Any, worker: Any) -> None:
-    from prometheus_client import multiprocess
+def _load(factory: Callable[[], Any], _target: str) -> Any:
+    """In each worker: build the app; write the queued card-log rows when the worker exits.
 
-    multiprocess.mark_process_dead(worker.pid)
-
-
-def _worker_exit(_server: Any, _worker: Any) -> None:
-    """In the exiting worker: write the card-log rows still queued (atexit would too, unless killed)."""
+    granian's workers are multiprocessing children, which leave through ``os._exit``: ``atexit``
+    handlers never run there, multiprocessing's finalizers do.
+    """
     from plugin.storage.writer import close_writers
 
-    close_writers()
-
-
-class _Gunicorn(BaseApplication):  # type: ignore[misc]
-    def __init__(self, factory: Callable[[], Any], options: dict[str, Any]) -> None:
-        self.factory = factory
-        self.options = options
-        super().__init__()
-
-    def load_config(self) -> None:
-        for key, value in self.options.items():
-            self.cfg.set(key, value)
-
-    def load(self) -> Any:
-        return self.factory()
+    multiprocessing.util.Finalize(None, close_writers, exitpriority=10)
+    return factory()
 
 
 def _create_app() -> Any:
@@ -149,13 +151,67 @@ def freeze_startup_objects() -> None:
     gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
 
 
-def serve(factory: Callable[[], Any], options: dict[str, Any]) -> None:
-    """Run ``factory()`` (called in each worker) under gunicorn with ``options``, metrics enabled."""
+def _granian(options: ServeOptions, socket_path: Path | None) -> Any:
+    from granian.constants import HTTPModes, Interfaces
+    from granian.http import HTTP1Settings
+    from granian.server import MPServer as Server
+
+    class _Server(Server):  # type: ignore[misc]
+        proxy: Any = None
+
+        def shutdown(self, exit_code: int = 0) -> None:
+            if self.proxy is not None:  # first: no new requests, and those it holds reach the workers
+                self.proxy.stop(GRACEFUL_TIMEOUT_S)
+            super().shutdown(exit_code)
+
+    header_ms = min(MAX_HEADER_TIMEOUT_MS, max(1, round(options.client_timeout_s * 1000)))
+    return _Server(
+        "plugin",  # not imported: each worker builds its app with _load
+        address=options.host,
+        port=options.port,
+        uds=socket_path,
+        interface=Interfaces.WSGI,
+        workers=options.workers,
+        blocking_threads=options.threads,
+        http=HTTPModes.http1,
+        websockets=False,
+        http1_settings=HTTP1Settings(header_read_timeout=header_ms),
+        log_dictconfig=GRANIAN_LOGGING,
+        log_access=False,
+        respawn_failed_workers=True,
+        workers_kill_timeout=GRACEFUL_TIMEOUT_S,
+    )
+
+
+def serve(factory: Callable[[], Any], options: ServeOptions) -> None:
+    """Run ``factory()`` (called in each worker) under granian, behind nginx unless PROXY=none."""
+    from plugin.ops import proxy as nginx
+
     created = not os.environ.get(MULTIPROC_ENV)
     prepare_metrics_dir()
+    private = Path(tempfile.mkdtemp(prefix="naltrexone-cds-serve-"))  # 0700: the socket's directory
     try:
-        _Gunicorn(factory, options).run()
+        if options.proxy == "none":
+            _granian(options, None).serve(target_loader=partial(_load, factory))
+            return
+        socket_path = private / "workers.sock"
+        config = nginx.nginx_config(
+            host=options.host,
+            port=options.port,
+            upstream=socket_path,
+            directory=private,
+            client_timeout_s=options.client_timeout_s,
+            max_body_bytes=options.max_body_bytes,
+        )
+        proxy = nginx.Proxy(nginx.find_nginx(), config, private)
+        proxy.check()
+        server = _granian(options, socket_path)
+        server.proxy = proxy
+        stop = server.signal_handler_interrupt
+        server.on_startup(lambda: proxy.start_when_ready(socket_path, on_failure=stop))
+        server.serve(target_loader=partial(_load, factory))
     finally:
+        shutil.rmtree(private, ignore_errors=True)
         if created:
             shutil.rmtree(os.environ[MULTIPROC_ENV], ignore_errors=True)
 
@@ -203,13 +259,13 @@ def warn_dev_mode(settings: Settings) -> None:
 
 
 def run(host: str, port: int, dev: bool) -> None:
-    """Serve: check the configuration, migrate, then start gunicorn (which binds the port)."""
+    """Serve: check the configuration, migrate, then start the servers (nginx binds the port)."""
     if dev:
         os.environ.setdefault("NALTREXONE_CDS_AUTH", "none")
     settings = load_settings()
     check_configuration(settings)
-    install_scrubbing()  # the server's own loggers too, in the master and (inherited) in every worker
-    configure(settings)
+    install_scrubbing()  # the servers' own loggers too, in the master and (inherited) in every worker
+    configure(settings)  # the master's lines (granian's, nginx's) in our format
     warn_dev_mode(settings)
     migrate_before_workers(settings)
-    serve(_create_app, gunicorn_options(settings, host, port, dev))
+    serve(_create_app, serve_options(settings, host, port, dev))

@@ -1,6 +1,6 @@
 """Engines, transactions and migrations for the service database.
 
-One engine per (process, URL): gunicorn forks workers, and a pooled connection must never cross a
+One engine per (process, URL): `serve` forks workers, and a pooled connection must never cross a
 fork, so the cache is keyed by pid as well.  SQLite (the default, a file under ``state_dir``) runs in
 WAL mode with a busy timeout; every transaction starts with ``BEGIN IMMEDIATE`` so two writers queue
 on the busy timeout instead of failing a read-then-write upgrade.  PostgreSQL URLs without a driver

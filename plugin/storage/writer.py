@@ -11,7 +11,7 @@ Guarantees, and what they cost:
   (``cds_card_log_dropped``) and logged - statistics must never slow or fail a safety check.
 * ``flush`` returns once every row submitted before it was called is written or given up on.  The
   feedback endpoint flushes before it looks up whether a card is known; interpreter exit (atexit) and
-  gunicorn's worker exit (``plugin.ops.server``) flush too.
+  a ``serve`` worker's exit (``plugin.ops.server``) flush too.
 * A ``kill -9`` loses the rows still queued - the last few milliseconds of cards - where the synchronous
   log lost only cards of calls in flight.  Acceptable for statistics; feedback stays synchronous.
 * Another worker process sees a card's row up to one batch (``linger_s`` plus the write) after the hook
@@ -161,7 +161,7 @@ class CardLogWriter:
 
 
 def close_writers(timeout: float = FLUSH_TIMEOUT_S) -> None:
-    """Flush and stop every writer of this process (interpreter exit, gunicorn worker exit)."""
+    """Flush and stop every writer of this process (interpreter exit, serve worker exit)."""
     for writer in list(_writers):
         writer.close(timeout)
 

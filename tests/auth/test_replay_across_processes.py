@@ -1,6 +1,6 @@
-"""A replayed token is refused by another process: two real gunicorn servers share one SQLite file.
+"""A replayed token is refused by another process: two real servers share one SQLite file.
 
-This is the case a per-process cache gets wrong (the next gunicorn worker would accept the replay).
+This is the case a per-process cache gets wrong (the next worker would accept the replay).
 The same run checks what only a real server shows: the ``Server`` header carries no version, the
 security headers are there, and the JSON-lines log holds neither the token nor the patient's ids.
 """
@@ -92,8 +92,8 @@ def test_replay_on_another_process_is_refused(servers: tuple[list[str], list[Pat
         assert replayed.headers["WWW-Authenticate"] == 'Bearer error="invalid_token"'
         assert "already used" in replayed.json()["message"]
 
-    # Only gunicorn's product name, no version; our hardening on every response.
-    assert accepted.headers["Server"] == "gunicorn"
+    # Only the proxy's product name, no version; our hardening on every response.
+    assert accepted.headers["Server"] == "nginx"
     assert replayed.headers["X-Content-Type-Options"] == "nosniff"
     assert replayed.headers["Cache-Control"] == "no-store"
 

@@ -1,4 +1,4 @@
-"""End to end through the real HTTP stack (gunicorn + the app) for each hook and request shape."""
+"""End to end through the real HTTP stack (nginx + granian + the app) for each hook and request shape."""
 
 from __future__ import annotations
 

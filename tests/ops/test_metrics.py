@@ -1,4 +1,4 @@
-"""GET /metrics: counters move with hook calls, in one process and merged across gunicorn workers."""
+"""GET /metrics: counters move with hook calls, in one process and merged across the workers."""
 
 from __future__ import annotations
 
@@ -85,7 +85,7 @@ def _get(url: str, body: bytes | None = None) -> bytes:
 
 
 @pytest.mark.timeout(60)
-def test_metrics_merge_gunicorn_workers(tmp_path: Path) -> None:
+def test_metrics_merge_the_workers(tmp_path: Path) -> None:
     """Under `serve` with 2 workers, every scrape sees the calls served by both workers."""
     data = scenario()
     port = free_port()
@@ -112,7 +112,7 @@ def test_metrics_merge_gunicorn_workers(tmp_path: Path) -> None:
                     raise AssertionError((tmp_path / "serve.log").read_text()[-2000:]) from None
                 time.sleep(0.1)
         body = json.dumps(data["request"]).encode()
-        calls = 6  # sync workers take connections in turn: both serve some
+        calls = 6
         for _ in range(calls):
             _get(f"{base}/cds-services/{SERVICE}", body)
         scrapes = [_get(f"{base}/metrics").decode() for _ in range(4)]
@@ -121,4 +121,5 @@ def test_metrics_merge_gunicorn_workers(tmp_path: Path) -> None:
         server.wait(timeout=30)
     for text in scrapes:
         assert value(text, "cds_cards_total", rule="CLEAN", indicator="info") == calls
-    assert "Worker exiting" in (tmp_path / "serve.log").read_text()  # SIGTERM: graceful shutdown
+    log = (tmp_path / "serve.log").read_text()
+    assert "Stopped worker-2" in log and "Killing" not in log  # SIGTERM: the workers stopped gracefully

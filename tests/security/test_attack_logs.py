@@ -1,7 +1,7 @@
 """Attack regression, logs: no token or patient id reaches any log of the process, the server's included.
 
 Played against the real server (``naltrexone-cds serve``, a subprocess) and its real stderr: a
-malformed header line ``Bearer <jwt>`` is logged by the HTTP server itself, before our app sees the
+malformed header line ``Bearer <jwt>`` is answered by the HTTP server itself, before our app sees the
 request, and a ``hookInstance`` chosen by the caller must not become the request id unless it is a
 UUID (a patient id there reached the access log).
 """
@@ -51,11 +51,11 @@ def test_malformed_bearer_header_line_is_not_logged(served: tuple[str, Path], tm
         conn.sendall(
             f"POST {SIGN} HTTP/1.1\r\nHost: cds\r\nBearer {token}\r\nContent-Length: 2\r\n\r\n{{}}".encode()
         )
-        assert conn.recv(64).startswith(b"HTTP/1.1 400")
+        answer = conn.recv(4096)
+    assert answer.startswith(b"HTTP/1.1 400") and b'"error": "bad_request"' in answer
     logged = _log_after(log_path, before)
-    assert "Invalid request" in logged  # the server did log the line ...
     for part in [token, *token.split(".")]:
-        assert part not in logged  # ... without the token
+        assert part not in logged  # the proxy rejected the line; nothing logged it with the token
 
 
 def test_hook_instance_becomes_the_request_id_only_when_it_is_a_uuid(served: tuple[str, Path]) -> None:

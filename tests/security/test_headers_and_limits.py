@@ -53,7 +53,7 @@ def test_chunked_body_limit_is_exact(client: FlaskClient) -> None:
             SIGN,
             input_stream=io.BytesIO(body + b" " * (size - len(body))),
             headers={"Content-Type": "application/json", "Transfer-Encoding": "chunked"},
-            environ_overrides={"wsgi.input_terminated": True},  # what gunicorn sets for a chunked body
+            environ_overrides={"wsgi.input_terminated": True},  # what a WSGI server sets for a chunked body
         )
         assert response.status_code == status, response.get_json()
 
@@ -125,7 +125,7 @@ def test_every_answer_is_hardened_and_reveals_no_internals(
     assert response.status_code == status
     for name, value in SECURITY_HEADERS.items():
         assert response.headers[name] == value
-    assert "Server" not in response.headers  # the WSGI server's own header is checked on gunicorn
+    assert "Server" not in response.headers  # the servers' own header is checked live (tests/ops/test_serve.py)
     text = response.get_data(as_text=True).lower()
     for leak in ("traceback", "werkzeug", "flask", "python", "gunicorn", "sqlalchemy"):
         assert leak not in text

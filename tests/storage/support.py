@@ -1,4 +1,4 @@
-"""Run `naltrexone-cds db upgrade` in several processes at once, as gunicorn workers would at start."""
+"""Run `naltrexone-cds db upgrade` in several processes at once, as server workers would at start."""
 
 from __future__ import annotations
 

@@ -157,7 +157,7 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def test_gunicorn_worker_writes_its_queue_on_sigterm(tmp_path: Path) -> None:
+def test_serve_worker_writes_its_queue_on_sigterm(tmp_path: Path) -> None:
     """The real server: every card answered before a graceful stop is in the log afterwards.
 
     The writer lingers 30 s here, so the rows are certainly still queued when SIGTERM arrives.

@@ -82,7 +82,7 @@ def test_downgrade_and_upgrade_again(sqlite_settings: Settings) -> None:
 
 
 def test_concurrent_db_upgrade_commands(tmp_path: Path) -> None:
-    """Four processes migrating one fresh database at once (gunicorn workers starting) all succeed."""
+    """Four processes migrating one fresh database at once (workers starting) all succeed."""
     results = concurrent_db_upgrades(4, NALTREXONE_CDS_STATE_DIR=str(tmp_path / "state"))
     outputs = [out for _, out in results]
     assert [rc for rc, _ in results] == [0, 0, 0, 0], outputs

@@ -17,7 +17,7 @@ from plugin.ops.server import migrate_before_workers
 from plugin.storage.db import _at_head, get_engine
 settings = load_settings({"state_dir": sys.argv[1]}, environ={})
 migrate_before_workers(settings)
-assert "alembic" not in sys.modules, "the parent (the future gunicorn master) loaded Alembic"
+assert "alembic" not in sys.modules, "the parent (the future server master) loaded Alembic"
 assert _at_head(get_engine(settings)), "the schema is not at head"
 assert "alembic" not in sys.modules
 """

@@ -1,4 +1,4 @@
-"""Run the real service (``naltrexone-cds serve``: gunicorn) on a free loopback port."""
+"""Run the real service (``naltrexone-cds serve``: nginx + granian) on a free loopback port."""
 
 from __future__ import annotations
 
