@@ -125,7 +125,7 @@ def test_every_answer_is_hardened_and_reveals_no_internals(
     assert response.status_code == status
     for name, value in SECURITY_HEADERS.items():
         assert response.headers[name] == value
-    assert "Server" not in response.headers  # the servers' own header is checked live (tests/ops/test_serve.py)
+    assert "Server" not in response.headers  # checked live in tests/ops/test_serve.py
     text = response.get_data(as_text=True).lower()
     for leak in ("traceback", "werkzeug", "flask", "python", "gunicorn", "sqlalchemy"):
         assert leak not in text

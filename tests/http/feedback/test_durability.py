@@ -36,7 +36,7 @@ def _free_port() -> int:
 
 
 class Server:
-    """``naltrexone-cds serve --dev`` (nginx + granian) in its own process group, so kill -9 takes the workers."""
+    """``naltrexone-cds serve --dev`` (nginx + granian) in its own process group: kill -9 takes all."""
 
     def __init__(self, state_dir: Path, log_path: Path) -> None:
         self.port = _free_port()
