@@ -24,19 +24,24 @@ class Server:
     port: int
     process: subprocess.Popen[bytes]
 
-    def children(self) -> list[int]:
-        path = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
-        return [int(pid) for pid in path.read_text().split()]
+    def descendants(self) -> list[int]:
+        found, todo = [], [self.process.pid]
+        while todo:
+            children = _children(todo.pop())
+            found += children
+            todo += children
+        return found
 
     def workers(self) -> list[int]:
-        """Pids of the Python workers (children of the master; nginx is a child too)."""
-        return [pid for pid in self.children() if b"nginx" not in _cmdline(pid)]
+        """Pids of the Python workers: the processes below ours, other than nginx, with none below them.
+
+        ``serve`` -> granian's master -> workers and nginx (the ceiling lacks the first level).
+        """
+        return [p for p in self.descendants() if b"nginx" not in _cmdline(p) and not _children(p)]
 
     def cpu_seconds(self) -> float:
-        """CPU time so far of the master, nginx and every worker (user + system)."""
-        pids = [self.process.pid, *self.children()]
-        pids += [grand for pid in pids[1:] for grand in _children(pid)]  # nginx's worker
-        return sum(_cpu(pid) for pid in pids)
+        """CPU time so far of every process of the server (user + system)."""
+        return sum(_cpu(pid) for pid in [self.process.pid, *self.descendants()])
 
     def worker_rss_mb(self) -> dict[str, float]:
         """Largest current (VmRSS) and peak (VmHWM) resident set over the workers, in MB."""
@@ -60,10 +65,14 @@ def _cmdline(pid: int) -> bytes:
 
 
 def _children(pid: int) -> list[int]:
-    try:
-        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except OSError:
-        return []
+    """Children of every thread of ``pid`` (nginx is started by a thread of granian's master)."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found += [int(child) for child in (task / "children").read_text().split()]
+        except OSError:
+            pass
+    return found
 
 
 def _cpu(pid: int) -> float:

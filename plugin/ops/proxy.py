@@ -29,6 +29,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from plugin.ops.supervise import pdeathsig_prefix
+
 __all__ = ["NginxNotFound", "Proxy", "find_nginx", "nginx_config"]
 
 KEEPALIVE_S = 5  # EHR gateways reuse connections; idle ones are closed after this
@@ -76,7 +78,7 @@ def _error_pages() -> str:
 
 
 def _user_line() -> str:
-    """As root, nginx's workers would switch to ``nobody`` and lose the private socket: keep our user."""
+    """As root, nginx's worker would switch to ``nobody`` and lose the private socket: keep our user."""
     if os.geteuid() != 0:
         return ""
     return f"user {pwd.getpwuid(os.geteuid()).pw_name} {grp.getgrgid(os.getegid()).gr_name};"
@@ -89,11 +91,11 @@ def nginx_config(
     timeout = f"{max(1, round(client_timeout_s * 1000))}ms"
     listen = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
     return f"""# written by naltrexone-cds serve; regenerated at every start
-{_user_line()}
 worker_processes 1;
 daemon off;
 pid {directory}/nginx.pid;
 error_log stderr error;
+{_user_line()}
 events {{ worker_connections 8192; }}
 http {{
   access_log off;
@@ -155,6 +157,7 @@ class Proxy:
         self.config_path = directory / "nginx.conf"
         self.config_path.write_text(config)
         self.command = [binary, "-p", str(directory), "-e", "stderr", "-c", str(self.config_path)]
+        self.prefix = pdeathsig_prefix("QUIT")  # master killed outright: nginx stops listening, exits
         self.process: subprocess.Popen[bytes] | None = None
         self.stopping = False
         self.lock = threading.Lock()
@@ -182,7 +185,9 @@ class Proxy:
         with self.lock:
             if self.stopping:
                 return
-            self.process = subprocess.Popen(self.command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            self.process = subprocess.Popen(
+                [*self.prefix, *self.command], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+            )
         self._relay(self.process, on_failure)
 
     def _relay(self, process: subprocess.Popen[bytes], on_failure: Callable[[], None]) -> None:

@@ -102,8 +102,10 @@ def _load(factory: Callable[[], Any], _target: str) -> Any:
     granian's workers are multiprocessing children, which leave through ``os._exit``: ``atexit``
     handlers never run there, multiprocessing's finalizers do.
     """
+    from plugin.ops.supervise import die_with_parent
     from plugin.storage.writer import close_writers
 
+    die_with_parent()  # the master killed outright: no worker outlives it
     multiprocessing.util.Finalize(None, close_writers, exitpriority=10)
     return factory()
 
@@ -260,6 +262,11 @@ def warn_dev_mode(settings: Settings) -> None:
 
 def run(host: str, port: int, dev: bool) -> None:
     """Serve: check the configuration, migrate, then start the servers (nginx binds the port)."""
+    from plugin.ops.supervise import supervise
+
+    code = supervise()  # first, while this process has no threads (plugin.ops.supervise)
+    if code is not None:
+        raise SystemExit(code)
     if dev:
         os.environ.setdefault("NALTREXONE_CDS_AUTH", "none")
     settings = load_settings()

@@ -210,3 +210,39 @@ def test_nginx_error_lines_are_relayed_through_our_scrubbed_log(
     assert "naltrexone_cds.proxy" in logged and "connect() failed" in logged
     assert token not in logged and "eyJ" not in logged
     assert stopped == [True]  # nginx exiting on its own stops the service
+
+
+def _children(pid: int) -> list[int]:
+    """Children of every thread of ``pid`` (nginx is started by a thread of granian's master)."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            pass
+    return found
+
+
+def _descendants(pid: int) -> list[int]:
+    found, todo = [], [pid]
+    while todo:
+        children = _children(todo.pop())
+        found += children
+        todo += children
+    return found
+
+
+def test_killing_serve_outright_leaves_nothing_behind(tmp_path: Path) -> None:
+    """kill -9 of the process a supervisor started: granian, its workers and nginx go too; port free."""
+    with _serve(tmp_path) as (base, server):
+        below = _descendants(server.pid)
+        assert len(below) >= 4  # granian's master, its worker, nginx and nginx's worker
+        server.kill()
+        server.wait(10)
+        deadline = time.monotonic() + 15
+        while any(Path(f"/proc/{pid}").exists() for pid in below) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        left = [pid for pid in below if Path(f"/proc/{pid}").exists()]
+        assert not left, [Path(f"/proc/{p}/cmdline").read_bytes() for p in left]
+        with pytest.raises(requests.ConnectionError):
+            requests.get(base + "/healthz", timeout=2)
