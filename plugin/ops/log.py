@@ -57,12 +57,16 @@ def scrub(text: str, secrets: frozenset[str] = frozenset()) -> str:
 
 
 def _request_secrets() -> frozenset[str]:
+    """The current request's values to mask; worked out once per request (``bind_request`` resets it)."""
     if not has_request_context():
         return frozenset()
-    found = set(g.get("log_secrets", ()))
-    authorization = request.headers.get("Authorization", "")
-    found.add(authorization.partition(" ")[2].strip())
-    return frozenset(s for s in found if len(s) >= MIN_SECRET_CHARS)
+    known: frozenset[str] | None = g.get("log_secrets_known")
+    if known is None:
+        found = set(g.get("log_secrets", ()))
+        authorization = request.headers.get("Authorization", "")
+        found.add(authorization.partition(" ")[2].strip())
+        known = g.log_secrets_known = frozenset(s for s in found if len(s) >= MIN_SECRET_CHARS)
+    return known
 
 
 def _values(context: dict[str, Any], key: str) -> list[str]:
@@ -89,6 +93,7 @@ def bind_request(body: Any) -> None:
         for key in ("access_token", "patient", "subject"):
             secrets.extend(_values(auth, key))
     g.log_secrets = tuple(secrets)
+    g.log_secrets_known = None
 
 
 def scrub_record(record: logging.LogRecord, secrets: frozenset[str]) -> None:

@@ -1,9 +1,21 @@
 """Orders suggested beside the naltrexone decision: urine drug screen and hepatic panel
-(ServiceRequest), naloxone rescue (MedicationRequest), removal of opioid drafts - all validated as R4."""
+(ServiceRequest), naloxone rescue (MedicationRequest), removal of opioid drafts - all validated as R4.
+
+The orders are ours from end to end - codes from our value sets, our wording - except the patient
+reference.  So each is validated once, as a template for a sentinel patient, and a call only puts its
+patient's reference in (a plain FHIR id is valid wherever the sentinel is; any other id is validated
+with the whole order, as before).  The templates are keyed on our own constant resources, never on
+anything a request sent.
+"""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
+
+import orjson
 
 from plugin.clinical.answer.suggestions import SUGGESTION_TAG, UCUM, concept, suggestion
 from plugin.clinical.facts.model import Facts
@@ -33,45 +45,67 @@ SERVICE_ORDERS = {
 }
 
 
+_SENTINEL = "sentinel-patient"
+_PLAIN_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
+_TEMPLATES = 64  # a handful of orders in use: value sets x reasons, naloxone
+
+
+@lru_cache(maxsize=_TEMPLATES)
+def _validated_template(resource: bytes) -> bytes:
+    return orjson.dumps(validated(orjson.loads(resource)))
+
+
+def _validated_for(build: Callable[[str], dict[str, Any]], patient_id: str) -> dict[str, Any]:
+    """``build(patient_id)`` validated: from its sentinel template when the id is a plain FHIR id."""
+    if not _PLAIN_ID.fullmatch(patient_id):
+        return validated(build(patient_id))
+    template = _validated_template(orjson.dumps(build(_SENTINEL)))
+    filled = template.replace(f'"Patient/{_SENTINEL}"'.encode(), f'"Patient/{patient_id}"'.encode())
+    resource: dict[str, Any] = orjson.loads(filled)
+    return resource
+
+
 def service_request(valueset: str, patient_id: str, reason: str, term: Terminology) -> dict[str, Any]:
     """A draft ServiceRequest for the first code of ``valueset``."""
+    return _validated_for(lambda patient: _service_request(valueset, patient, reason, term), patient_id)
+
+
+def _service_request(valueset: str, patient_id: str, reason: str, term: Terminology) -> dict[str, Any]:
     code = term.first(valueset)
-    return validated(
-        {
-            "resourceType": "ServiceRequest",
-            "meta": {"tag": [SUGGESTION_TAG]},
-            "status": "draft",
-            "intent": "proposal",
-            "code": concept(code),
-            "subject": {"reference": f"Patient/{patient_id}"},
-            "reasonCode": [{"text": reason}],
-        }
-    )
+    return {
+        "resourceType": "ServiceRequest",
+        "meta": {"tag": [SUGGESTION_TAG]},
+        "status": "draft",
+        "intent": "proposal",
+        "code": concept(code),
+        "subject": {"reference": f"Patient/{patient_id}"},
+        "reasonCode": [{"text": reason}],
+    }
 
 
 def naloxone_request(patient_id: str, term: Terminology) -> dict[str, Any]:
     """Naloxone 4 mg nasal spray, one pack of two devices (docs/clinical-rules.md; rule table R11)."""
+    return _validated_for(lambda patient: _naloxone_request(patient, term), patient_id)
+
+
+def _naloxone_request(patient_id: str, term: Terminology) -> dict[str, Any]:
     product = term.first("opioid-overdose-rescue")
-    return validated(
-        {
-            "resourceType": "MedicationRequest",
-            "meta": {"tag": [SUGGESTION_TAG]},
-            "status": "draft",
-            "intent": "proposal",
-            "medicationCodeableConcept": concept(product),
-            "subject": {"reference": f"Patient/{patient_id}"},
-            "dosageInstruction": [
-                {
-                    "text": _NALOXONE_USE,
-                    "asNeededBoolean": True,
-                    "doseAndRate": [
-                        {"doseQuantity": {"value": 4, "unit": "mg", "system": UCUM, "code": "mg"}}
-                    ],
-                }
-            ],
-            "dispenseRequest": {"quantity": {"value": 2, "unit": "nasal spray device"}},
-        }
-    )
+    return {
+        "resourceType": "MedicationRequest",
+        "meta": {"tag": [SUGGESTION_TAG]},
+        "status": "draft",
+        "intent": "proposal",
+        "medicationCodeableConcept": concept(product),
+        "subject": {"reference": f"Patient/{patient_id}"},
+        "dosageInstruction": [
+            {
+                "text": _NALOXONE_USE,
+                "asNeededBoolean": True,
+                "doseAndRate": [{"doseQuantity": {"value": 4, "unit": "mg", "system": UCUM, "code": "mg"}}],
+            }
+        ],
+        "dispenseRequest": {"quantity": {"value": 2, "unit": "nasal spray device"}},
+    }
 
 
 def _delete(reference: str, description: str) -> dict[str, Any]:
