@@ -1,5 +1,5 @@
 """The demo EHR page in a real browser (Debian's chromium driven by playwright) against the real stack:
-sekmet seeded with demo patients, the service (gunicorn, dev mode) and its SQLite database.
+sekmet seeded with demo patients, the service (`serve`, dev mode) and its SQLite database.
 
 Asserts on the DOM and the database, never on pixels; one screenshot per scenario in the test's tmp dir.
 """
