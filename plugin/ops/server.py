@@ -158,13 +158,13 @@ def _granian(options: ServeOptions, socket_path: Path | None) -> Any:
     from granian.http import HTTP1Settings
     from granian.server import MPServer as Server
 
-    class _Server(Server):  # type: ignore[misc]
+    class _Server(Server):
         proxy: Any = None
 
         def shutdown(self, exit_code: int = 0) -> None:
             if self.proxy is not None:  # first: no new requests, and those it holds reach the workers
                 self.proxy.stop(GRACEFUL_TIMEOUT_S)
-            super().shutdown(exit_code)
+            super().shutdown(exit_code)  # type: ignore[no-untyped-call]
 
     header_ms = min(MAX_HEADER_TIMEOUT_MS, max(1, round(options.client_timeout_s * 1000)))
     return _Server(
