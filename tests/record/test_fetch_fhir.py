@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import re
-import statistics
 import time
 from typing import Any
 
@@ -79,39 +78,26 @@ def test_wrong_token_is_a_failure_not_empty_data(fhir_server: FhirServer, seeded
     assert all(f.reason == "FHIR server refused the access token (HTTP 401)" for f in result.failures)
 
 
-def test_parallel_latency_is_about_the_slowest_query(fhir_server: FhirServer, seeded: dict[str, Any]) -> None:
-    """Measure each search alone, the same work done serially, and the no-prefetch fetch.
+def test_parallel_fetch_returns_what_the_searches_return_one_by_one(
+    fhir_server: FhirServer, seeded: dict[str, Any]
+) -> None:
+    """The parallel no-prefetch fetch loses and adds nothing against the same searches run serially.
 
-    Runs alternate so machine load hits both sides alike; medians are compared, loosely.
+    Timing is not asserted here: a local server is CPU-bound on this machine, so the overlap barely
+    shows and a wall-clock ratio only measures machine load.  test_queries_overlap_in_time proves the
+    overlap with network-like latency; `make bench` reports the latency figures.
     """
     request = hook_request(without_prefetch(seeded, fhir_server))
     client = FhirClient(fhir_server.base_url, FHIR_TOKEN, Deadline(30))
-    searches = {key: build_search(PREFETCH[key], request) for key in KEYS}
-    medications = [("_id", "fx-med-ibu,fx-med-naltrexone,fx-med-oxy")]
-    fetch_missing(request, KEYS, settings())  # warm the pooled connections
-    single: dict[str, list[float]] = {key: [] for key in KEYS}
-    serial, parallel = [], []
-    for _ in range(7):
-        started = time.perf_counter()
-        for key, (resource_type, params) in searches.items():
-            one = time.perf_counter()
-            client.search(resource_type, params, label=key)
-            single[key].append(time.perf_counter() - one)
-        client.search("Medication", medications, label=MEDICATIONS_KEY)
-        serial.append(time.perf_counter() - started)
-        started = time.perf_counter()
-        result = fetch_missing(request, KEYS, settings())
-        parallel.append(time.perf_counter() - started)
-        assert result.failures == ()
-    slowest = max(statistics.median(times) for times in single.values())
-    print(
-        f"\nsekmet, median of 7: slowest search {slowest * 1000:.1f} ms; serial ({len(KEYS)} searches + "
-        f"Medication batch) {statistics.median(serial) * 1000:.1f} ms; no-prefetch fetch_missing "
-        f"{statistics.median(parallel) * 1000:.1f} ms"
-    )
-    # A local server answers in ~2 ms and is CPU-bound on this machine, so overlap barely shows here;
-    # test_queries_overlap_in_time proves it with network-like latency.  Only guard against a blow-up.
-    assert statistics.median(parallel) < 1.5 * statistics.median(serial)
+    serial = {
+        key: _ids(client.search(resource_type, params, label=key))
+        for key, (resource_type, params) in ((k, build_search(PREFETCH[k], request)) for k in KEYS)
+    }
+    result = fetch_missing(request, KEYS, settings(fhir_timeout=30))
+    assert result.failures == ()
+    parallel = {key: _ids(result.resources.get(key, [])) for key in KEYS}
+    assert parallel == serial
+    assert any(serial.values()), "the seeded fixture must give the searches something to find"
 
 
 def test_queries_overlap_in_time(fixture_scenario: dict[str, Any]) -> None:
