@@ -8,6 +8,7 @@ from plugin.fhir.values import objects, text
 
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 NDC = "http://hl7.org/fhir/sid/ndc"
+LOINC = "http://loinc.org"
 V3_INTERPRETATION = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation"
 # Code systems are written several ways in the wild; fold the common aliases.
 _SYSTEM_ALIASES = {
@@ -15,7 +16,7 @@ _SYSTEM_ALIASES = {
     "http://www.nlm.nih.gov/research/umls/rxnorm/": RXNORM,
     "https://www.nlm.nih.gov/research/umls/rxnorm": RXNORM,
     "urn:oid:2.16.840.1.113883.6.96": "http://snomed.info/sct",
-    "urn:oid:2.16.840.1.113883.6.1": "http://loinc.org",
+    "urn:oid:2.16.840.1.113883.6.1": LOINC,
     "urn:oid:2.16.840.1.113883.6.90": "http://hl7.org/fhir/sid/icd-10-cm",
     "http://hl7.org/fhir/sid/icd-10": "http://hl7.org/fhir/sid/icd-10-cm",
     "urn:oid:2.16.840.1.113883.6.69": NDC,

@@ -24,9 +24,8 @@ from plugin.clinical.policy import Policy
 from plugin.clinical.terminology import Terminology
 from plugin.fhir.clinical import Activity, Condition, Observation
 from plugin.fhir.clinical import Result as Reading
-from plugin.fhir.concepts import Coding, Concept
+from plugin.fhir.concepts import LOINC, Coding, Concept
 
-LOINC = "http://loinc.org"  # a test code sent without its system is looked up as LOINC
 _INACTIVE_CLINICAL = {"inactive", "remission", "resolved"}
 _NOT_TRUE = {"refuted", "entered-in-error"}
 _NOT_RESULTS = {"entered-in-error", "cancelled"}
