@@ -1,9 +1,21 @@
-"""The only import site of fhir.resources: R4B models, which read and write R4 JSON."""
+"""The only import site of fhir.resources: R4B models, which read and write R4 JSON.
+
+Validation costs ~0.2-1 ms per resource, so what we emit is validated in two parts:
+
+- our own resources (codes from our value sets, our wording, our dosing) are *templates*: built once
+  with sentinels where a call's values go (a plain patient or order id, calendar dates we computed),
+  validated once and remembered by the template's own bytes - never by anything a request sent;
+- the fields a call copies from the clinician's draft are validated on every call, without a cache:
+  a plain ``Type/id`` reference or a calendar date by its FHIR pattern, anything else with the model.
+
+A call's values are put in only where they are certainly valid wherever the sentinel was (a plain
+FHIR id, a date we computed); anything else is validated with the whole resource, as the model says.
+"""
 
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date
 from functools import lru_cache
 from typing import Any
 
@@ -12,124 +24,104 @@ from fhir.resources.R4B.medicationrequest import MedicationRequest
 from fhir.resources.R4B.servicerequest import ServiceRequest
 from pydantic import ValidationError
 
-__all__ = ["FhirValidationError", "validated"]
+__all__ = [
+    "FhirValidationError",
+    "PLAIN_ID",
+    "fill_template",
+    "in_model_order",
+    "validated",
+    "validated_fields",
+    "validated_template",
+]
 
-_MODELS = {"MedicationRequest": MedicationRequest, "ServiceRequest": ServiceRequest}
-
-# Validation costs ~0.2-0.5 ms per resource, so it is done once per *shape*: the per-call strings of a
-# suggestion (its id, calendar dates, "Type/id" references) are swapped for sentinels of the same kind,
-# the sentinel resource is validated (cached), and the real strings are put back.  A real string is
-# swapped only when it is certainly valid wherever the sentinel was (a real calendar date; a plain id),
-# so the answer is exactly what validating the resource itself gives; anything else stays in the key.
+_MODELS: dict[str, Any] = {"MedicationRequest": MedicationRequest, "ServiceRequest": ServiceRequest}
+# JSON order of the model's output: resourceType, then the elements in the order R4 defines them.
+_ORDER = {name: ("resourceType", *model.elements_sequence()) for name, model in _MODELS.items()}
+PLAIN_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
+_PLAIN_REFERENCE = re.compile(r"[A-Z][A-Za-z]{1,63}/[A-Za-z0-9\-.]{1,64}")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_REFERENCE = re.compile(r"([A-Z][A-Za-z]{1,63})/([A-Za-z0-9\-.]{1,64})")
-_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
-_SENTINEL_DAY = date(1801, 1, 1)  # sentinel dates are in the 1800s, sentinel ids "sentinel-<n>"
-_SHAPES = 1024
+_REFERENCES = frozenset({"subject", "requester", "encounter"})  # single Reference fields of a request
+_TEMPLATES = 128  # our own resources: regimens x intents x forms, companion orders
+# The smallest valid resource of each type: what a call's draft fields are validated inside.
+_CARRIERS: dict[str, dict[str, Any]] = {
+    "MedicationRequest": {
+        "resourceType": "MedicationRequest",
+        "status": "draft",
+        "intent": "order",
+        "medicationCodeableConcept": {"text": "carrier"},
+        "subject": {"reference": "Patient/carrier"},
+    },
+}
 
 
 class FhirValidationError(ValueError):
     """Raised when a resource we are about to emit is not valid FHIR R4."""
 
 
-def _validate(resource: dict[str, Any]) -> dict[str, Any]:
+def validated(resource: dict[str, Any]) -> dict[str, Any]:
+    """Validate with the R4B model and return the round-tripped JSON (what the model accepted)."""
     model = _MODELS[resource["resourceType"]]
     try:
-        parsed = model.model_validate(resource)  # type: ignore[attr-defined]
+        parsed = model.model_validate(resource)
     except ValidationError as exc:
         raise FhirValidationError(f"invalid {resource['resourceType']}: {exc.error_count()} errors") from exc
     dumped: dict[str, Any] = parsed.model_dump(mode="json", exclude_none=True)
     return dumped
 
 
-def _strings(node: Any, found: set[str]) -> None:
-    if isinstance(node, dict):
-        for value in node.values():
-            _strings(value, found)
-    elif isinstance(node, list):
-        for value in node:
-            _strings(value, found)
-    elif isinstance(node, str):
-        if node.startswith("sentinel-") or (node.startswith("18") and _DATE.match(node)):
-            raise _Unshapeable
-        found.add(node)
+@lru_cache(maxsize=_TEMPLATES)
+def validated_template(template: bytes) -> bytes:
+    """One of our own resources (serialised, sentinels in place of a call's values), validated once."""
+    return orjson.dumps(validated(orjson.loads(template)))
 
 
-def _is_date(value: str) -> bool:
-    if not _DATE.fullmatch(value):
-        return False
+def fill_template(template: bytes, values: dict[str, str]) -> dict[str, Any]:
+    """A validated template with each sentinel string (a whole JSON string) replaced by its value.
+
+    Callers pass only values valid wherever their sentinel is (plain ids, calendar dates), so the
+    result is what validating the filled resource itself gives."""
+    for sentinel, value in values.items():
+        template = template.replace(orjson.dumps(sentinel), orjson.dumps(value))
+    resource: dict[str, Any] = orjson.loads(template)
+    return resource
+
+
+def _plain(name: str, value: Any) -> bool:
+    """A draft field certainly valid, and written back unchanged, by the model: a reference that is
+    only a plain ``Type/id``, or a calendar date."""
+    if type(value) is dict and name in _REFERENCES:
+        return (
+            len(value) == 1
+            and type(ref := value.get("reference")) is str
+            and bool(_PLAIN_REFERENCE.fullmatch(ref))
+        )
+    if type(value) is str and name == "authoredOn" and _DATE.fullmatch(value):
+        try:
+            date.fromisoformat(value)
+        except ValueError:
+            return False
+        return True
+    return False
+
+
+def validated_fields(resource_type: str, fields: dict[str, Any]) -> dict[str, Any] | None:
+    """Fields of a ``resource_type`` (copied from a request) as the model writes them back; None when
+    one of them is not valid R4.  Validated every call: nothing a request sends is remembered."""
+    rest = {name: value for name, value in fields.items() if not _plain(name, value)}
+    if not rest:
+        return dict(fields)
     try:
-        date.fromisoformat(value)
-    except ValueError:
-        return False
-    return True
-
-
-def _swaps(strings: set[str]) -> dict[str, str]:
-    """Real string -> sentinel; dates keep their order (a rule comparing two dates sees the same)."""
-    swaps = {
-        value: (_SENTINEL_DAY + timedelta(days=n)).isoformat()
-        for n, value in enumerate(sorted(v for v in strings if _is_date(v)))
+        checked = validated({**_CARRIERS[resource_type], **rest})
+    except FhirValidationError:
+        return None
+    return {
+        name: checked[name] if name in rest else value
+        for name, value in fields.items()
+        if name in checked or name not in rest
     }
-    for value in sorted(strings):
-        reference = _REFERENCE.fullmatch(value)
-        if reference:
-            swaps[value] = f"{reference[1]}/sentinel-{len(swaps)}"
-    return swaps
 
 
-def _abstract(node: Any, swaps: dict[str, str]) -> Any:
-    if isinstance(node, dict):
-        return {k: _abstract(v, swaps) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_abstract(v, swaps) for v in node]
-    if isinstance(node, str):
-        return swaps.get(node, node)
-    return node
-
-
-class _Unshapeable(Exception):
-    """A value that could be confused with a sentinel: validate the resource itself."""
-
-
-@lru_cache(maxsize=_SHAPES)
-def _validated_shape(shape: bytes) -> bytes:
-    return orjson.dumps(_validate(orjson.loads(shape)))
-
-
-@lru_cache(maxsize=_SHAPES)
-def _validated_exactly(resource: bytes) -> bytes:
-    return orjson.dumps(_validated_by_shape(orjson.loads(resource)))
-
-
-def validated(resource: dict[str, Any]) -> dict[str, Any]:
-    """Validate with the R4B model and return the round-tripped JSON (what the model accepted).
-
-    The same resource (an order-select fires again and again while the clinician edits the same
-    draft) is answered from its exact bytes; another resource of a known shape from the shape cache.
-    """
-    try:
-        exact = orjson.dumps(resource, option=orjson.OPT_SORT_KEYS)
-    except TypeError:  # not JSON (cannot come from a request): let the model say why
-        return _validate(resource)
-    parsed: dict[str, Any] = orjson.loads(_validated_exactly(exact))
-    return parsed
-
-
-def _validated_by_shape(resource: dict[str, Any]) -> dict[str, Any]:
-    strings: set[str] = set()
-    try:
-        _strings(resource, strings)
-    except _Unshapeable:
-        return _validate(resource)
-    swaps = _swaps(strings)
-    shape = _abstract(resource, swaps)
-    resource_id = resource.get("id")
-    if isinstance(resource_id, str) and _ID.fullmatch(resource_id) and resource_id not in swaps:
-        shape["id"] = f"sentinel-{len(swaps)}"  # the resource's own id only: the same text elsewhere stays
-        swaps[resource_id] = shape["id"]
-    result = _validated_shape(orjson.dumps(shape))
-    for value, sentinel in swaps.items():
-        result = result.replace(orjson.dumps(sentinel), orjson.dumps(value))
-    parsed: dict[str, Any] = orjson.loads(result)
-    return parsed
+def in_model_order(resource: dict[str, Any]) -> dict[str, Any]:
+    """The resource's fields in the order the model writes them (as ``validated`` returns them)."""
+    order = _ORDER[resource["resourceType"]]
+    return {name: resource[name] for name in order if name in resource}

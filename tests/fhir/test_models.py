@@ -1,101 +1,137 @@
-"""validated(): the shape cache answers exactly what validating each resource itself answers."""
+"""What we emit is valid R4 as the R4B models say: our templates (validated once) filled with a call's
+values, and the draft's fields (validated every call), give exactly what validating the whole resource
+gives - and nothing a request sends is ever a cache key."""
 
 from __future__ import annotations
 
 import copy
+from datetime import date
 from typing import Any
 
+import orjson
 import pytest
 
-from plugin.fhir.models import FhirValidationError, _validate, _validated_shape, validated
+from plugin.clinical.answer import suggestions
+from plugin.clinical.answer.suggestions import _our_request, _validated_directly, regimen_request
+from plugin.clinical.policy import REGIMENS, Policy
+from plugin.clinical.terminology import default_terminology
+from plugin.fhir.models import FhirValidationError, validated, validated_fields, validated_template
+from tests.clinical.rules.support import order
+
+TERM = default_terminology()
+POLICY = Policy()
 
 
-def suggestion(patient: str = "p-1", start: str = "2026-11-25", order_id: str = "draft-1") -> dict[str, Any]:
-    """A naltrexone suggestion carrying the clinician's draft fields, as suggestions.py builds it."""
+def draft(**fields: Any) -> dict[str, Any]:
+    """A naltrexone draft as an EHR sends it, with the fields a suggestion keeps."""
     return {
         "resourceType": "MedicationRequest",
-        "id": order_id,
-        "meta": {"tag": [{"system": "https://fhir.naltrexone-cds.org/CodeSystem/tags", "code": "s"}]},
+        "id": "draft-1",
         "status": "draft",
         "intent": "order",
-        "medicationCodeableConcept": {
-            "coding": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "1483744"}],
-            "text": "naltrexone hydrochloride 50 MG Oral Tablet",
-        },
-        "subject": {"reference": f"Patient/{patient}"},
-        "requester": {"reference": "Practitioner/dr-7", "display": "Dr Seven"},
-        "authoredOn": start,
-        "note": [{"text": "seen on 2026-11-01"}],
-        "dosageInstruction": [
-            {
-                "sequence": 1,
-                "text": "50 mg by mouth once daily",
-                "timing": {
-                    "repeat": {
-                        "frequency": 1,
-                        "period": 1,
-                        "periodUnit": "d",
-                        "boundsPeriod": {"start": start},
-                    }
-                },
-                "doseAndRate": [
-                    {"doseQuantity": {"value": 50.0, "unit": "mg", "system": "http://unitsofmeasure.org"}}
-                ],
-            }
-        ],
-        "dispenseRequest": {
-            "validityPeriod": {"start": start, "end": "2027-11-25"},
-            "numberOfRepeatsAllowed": 12,
-        },
+        "medicationCodeableConcept": {"text": "naltrexone 50 mg tablet"},
+        "subject": {"reference": "Patient/p-1"},
+        "authoredOn": "2026-11-25",
+        **fields,
     }
 
 
-def outcome(resource: dict[str, Any], check: Any) -> Any:
-    try:
-        return check(copy.deepcopy(resource))
-    except FhirValidationError as exc:
-        return ("invalid", str(exc))
-
-
-VARIANTS = [
-    suggestion(),
-    suggestion(patient="other-patient", start="2027-01-31", order_id="x.9"),
-    suggestion(patient="Patient/with/slashes"),
-    suggestion(patient="has space"),
-    suggestion(patient=" leading"),
-    suggestion(patient="\x0bvertical-tab"),
-    suggestion(start="2026-02-30"),  # no such day: invalid either way
-    suggestion(start="2026-11-25T10:00:00Z"),
-    suggestion(order_id="bad id with spaces"),
-    suggestion(order_id="order"),  # the id equals another field's value
-    suggestion(order_id="x" * 65),
-    suggestion(start="1801-01-01"),  # looks like a sentinel: validated directly
-    suggestion(order_id="sentinel-0"),
-    {**suggestion(), "status": "not-a-status"},
-    {**suggestion(), "authoredOn": "2026-13-01"},
-    {k: v for k, v in suggestion().items() if k != "id"},
-    {
-        "resourceType": "ServiceRequest",
-        "status": "draft",
-        "intent": "order",
-        "code": {"text": "Opiates urine screen"},
-        "subject": {"reference": "Patient/p-1"},
-        "occurrenceDateTime": "2026-11-25",
-    },
+DRAFTS = [
+    draft(),
+    draft(requester={"reference": "Practitioner/dr-7", "display": "Dr Seven"}),
+    draft(requester={"reference": "Practitioner/dr-7"}, encounter={"reference": "Encounter/e.1"}),
+    draft(note=[{"text": "seen on 2026-11-01"}], reasonCode=[{"text": "alcohol use disorder"}]),
+    draft(category=[{"coding": [{"system": "http://x.org", "code": "outpatient"}]}]),
+    draft(reasonReference=[{"reference": "Condition/c-1"}]),
+    draft(authoredOn="2026-11-25T10:00:00Z"),
+    draft(authoredOn="2026-11-25T10:00:00+01:00"),
+    draft(authoredOn="2026-02-30"),  # no such day: the draft's fields are dropped
+    draft(authoredOn="2026-13-01"),
+    draft(authoredOn=20261125),
+    draft(subject={"reference": "Patient/with space"}),
+    draft(subject={"reference": "Patient/x", "type": "Patient"}),
+    draft(subject={"reference": "https://ehr.example/fhir/Patient/x"}),
+    draft(subject="Patient/x"),
+    draft(requester={"reference": "Practitioner/dr-7", "unknown": 1}),
+    draft(note="not a list of Annotation"),
+    draft(note=[]),
+    draft(category={"text": "a lone concept"}),
+    draft(encounter={"display": "  spaces kept  "}),
+    {k: v for k, v in draft().items() if k not in ("subject", "authoredOn")},
 ]
+PATIENTS = ["p-1", "other.patient-9", "x" * 64, "x" * 65, "with space", "Patient/nested", "ünï", "1801-01-01"]
+ORDER_IDS = ["draft-1", "x.9", "sentinel-order", "1801-01-01", "bad id", "é" * 10, None]
 
 
-@pytest.mark.parametrize("resource", VARIANTS)
-def test_same_answer_as_validating_the_resource_itself(resource: dict[str, Any]) -> None:
-    assert outcome(resource, validated) == outcome(resource, _validate)
+def reference(
+    nx_draft: dict[str, Any], order_id: str | None, patient: str, start: date, regimen: Any
+) -> dict[str, Any]:
+    """What validating the whole suggestion itself gives (the behaviour before templates)."""
+    intent = nx_draft.get("intent") if nx_draft.get("intent") in ("proposal", "plan", "order") else "order"
+    resource = _our_request(regimen, intent, patient, start, POLICY, TERM)
+    if order_id is not None:
+        resource["id"] = order_id
+    kept = {k: nx_draft[k] for k in suggestions._KEPT_FIELDS if k in nx_draft}
+    return _validated_directly(resource, kept)
 
 
-def test_per_call_values_reuse_one_validated_shape() -> None:
-    validated(suggestion(patient="warm-up", start="2026-01-05", order_id="w"))
-    hits = _validated_shape.cache_info().hits
-    result = validated(suggestion(patient="p-2", start="2026-03-04", order_id="draft-2"))
-    assert _validated_shape.cache_info().hits == hits + 1
-    assert result == _validate(suggestion(patient="p-2", start="2026-03-04", order_id="draft-2"))
-    assert result["subject"] == {"reference": "Patient/p-2"}
-    assert result["dispenseRequest"]["validityPeriod"] == {"start": "2026-03-04", "end": "2027-11-25"}
-    assert _validate(result) == result  # valid R4, stable round trip
+def nx_order(nx_draft: dict[str, Any], order_id: str | None) -> Any:
+    made = order(resource=copy.deepcopy(nx_draft))
+    return type(made)(made.resource, f"MedicationRequest/{order_id}" if order_id else "", "oral", True, False)
+
+
+def same(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Equal, key order included (the bytes we answer with)."""
+    return orjson.dumps(a) == orjson.dumps(b)
+
+
+@pytest.mark.parametrize("nx_draft", DRAFTS)
+def test_draft_fields_give_what_validating_the_whole_suggestion_gives(nx_draft: dict[str, Any]) -> None:
+    start = date(2026, 11, 25)
+    made = regimen_request(nx_order(nx_draft, "draft-1"), REGIMENS[0], "p-1", start, POLICY, TERM)
+    assert same(made, reference(nx_draft, "draft-1", "p-1", start, REGIMENS[0]))
+    assert validated(made) == made  # valid R4, stable round trip
+
+
+@pytest.mark.parametrize("patient", PATIENTS)
+@pytest.mark.parametrize("order_id", ORDER_IDS)
+def test_call_values_give_what_validating_the_whole_suggestion_gives(
+    patient: str, order_id: str | None
+) -> None:
+    start = date(2027, 1, 31)
+    for regimen in (REGIMENS[0], REGIMENS[-1]):
+        made = regimen_request(nx_order(draft(), order_id), regimen, patient, start, POLICY, TERM)
+        assert same(made, reference(draft(), order_id, patient, start, regimen))
+
+
+def test_templates_are_keyed_on_our_resources_only() -> None:
+    """Many patients, orders, days and draft fields: one template per regimen, nothing a request sent."""
+    validated_template.cache_clear()
+    for n in range(40):
+        nx_draft = {k: v for k, v in draft(note=[{"text": f"note {n}"}]).items() if k != "subject"}
+        made = regimen_request(
+            nx_order(nx_draft, f"o-{n}"), REGIMENS[0], f"pat-{n}", date(2026, 1, 1 + n % 28), POLICY, TERM
+        )
+        assert made["subject"] == {"reference": f"Patient/pat-{n}"} and made["id"] == f"o-{n}"
+        assert made["note"] == [{"text": f"note {n}"}]
+    assert validated_template.cache_info().currsize == 1
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ({"subject": {"reference": "Patient/a"}, "authoredOn": "2026-01-02"}, "same"),
+        ({"requester": {"reference": "Practitioner/a", "display": "Dr A"}}, "same"),
+        ({"note": [{"text": "x"}]}, "same"),
+        ({"note": "x"}, None),
+        ({"authoredOn": "2026-02-29"}, None),  # 2026 is no leap year
+        ({"subject": {"reference": "Patient/a"}, "note": 3}, None),
+    ],
+)
+def test_validated_fields(fields: dict[str, Any], expected: str | None) -> None:
+    assert validated_fields("MedicationRequest", fields) == (fields if expected == "same" else None)
+
+
+def test_an_invalid_resource_is_refused_with_the_count_of_errors() -> None:
+    with pytest.raises(FhirValidationError, match=r"invalid MedicationRequest: \d+ errors"):
+        validated({"resourceType": "MedicationRequest", "status": "not-a-status"})

@@ -7,11 +7,21 @@ import uuid
 from datetime import date, timedelta
 from typing import Any
 
+import orjson
+
 from plugin.clinical.facts import SUGGESTION_TAG_CODE, SUGGESTION_TAG_SYSTEM
 from plugin.clinical.facts.model import NaltrexoneOrder
 from plugin.clinical.policy import Policy, Regimen, ScheduledDose
 from plugin.clinical.terminology import Coded, Terminology
-from plugin.fhir.models import FhirValidationError, validated
+from plugin.fhir.models import (
+    PLAIN_ID,
+    FhirValidationError,
+    fill_template,
+    in_model_order,
+    validated,
+    validated_fields,
+    validated_template,
+)
 
 UCUM = "http://unitsofmeasure.org"
 # The tag on everything we suggest: a later hook on that very order does not re-alert.
@@ -118,6 +128,40 @@ def _dispense(regimen: Regimen, start: date, policy: Policy) -> dict[str, Any]:
     }
 
 
+_SENTINEL_PATIENT, _SENTINEL_ORDER = "sentinel-patient", "sentinel-order"
+_SENTINEL_START = date(1801, 1, 1)
+
+
+def _our_request(
+    regimen: Regimen, intent: str, patient_id: str, start: date, policy: Policy, term: Terminology
+) -> dict[str, Any]:
+    """The suggested MedicationRequest as we write it: nothing from the draft but its intent."""
+    xr = regimen.form == "xr-injectable"
+    product = term.first("naltrexone-xr-injectable" if xr else "naltrexone-oral")
+    route = term.first("route-intramuscular" if xr else "route-oral")
+    route_coding = {"system": route.system, "code": route.code, "display": route.display}
+    return {
+        "resourceType": "MedicationRequest",
+        "meta": {"tag": [SUGGESTION_TAG]},
+        "status": "draft",
+        "intent": intent,
+        "medicationCodeableConcept": concept(product),
+        "subject": {"reference": f"Patient/{patient_id}"},
+        "dosageInstruction": _dosage(regimen, route_coding, start),
+        "dispenseRequest": _dispense(regimen, start, policy),
+    }
+
+
+def _validated_directly(resource: dict[str, Any], kept: dict[str, Any]) -> dict[str, Any]:
+    """The draft's fields (or its id) may not be valid R4: then suggest without them."""
+    for candidate in ({**resource, **kept}, resource):
+        try:
+            return validated(candidate)
+        except FhirValidationError:
+            continue
+    return validated({k: v for k, v in resource.items() if k != "id"})
+
+
 def regimen_request(
     order: NaltrexoneOrder | None,
     regimen: Regimen,
@@ -126,30 +170,28 @@ def regimen_request(
     policy: Policy,
     term: Terminology,
 ) -> dict[str, Any]:
-    """A MedicationRequest in ``regimen`` starting ``start``; replaces ``order`` when it has an id."""
-    xr = regimen.form == "xr-injectable"
-    product = term.first("naltrexone-xr-injectable" if xr else "naltrexone-oral")
-    route = term.first("route-intramuscular" if xr else "route-oral")
-    route_coding = {"system": route.system, "code": route.code, "display": route.display}
+    """A MedicationRequest in ``regimen`` starting ``start``; replaces ``order`` when it has an id.
+
+    Our part comes from a template validated once (keyed on our own resource with sentinels for the
+    patient, the order id and the dates); the draft's fields are validated on every call."""
     draft = order.resource if order else {}
-    resource: dict[str, Any] = {
-        "resourceType": "MedicationRequest",
-        "meta": {"tag": [SUGGESTION_TAG]},
-        "status": "draft",
-        "intent": draft.get("intent") if draft.get("intent") in ("proposal", "plan", "order") else "order",
-        "medicationCodeableConcept": concept(product),
-        "subject": {"reference": f"Patient/{patient_id}"},
-        "dosageInstruction": _dosage(regimen, route_coding, start),
-        "dispenseRequest": _dispense(regimen, start, policy),
-    }
-    if order is not None and order.reference:
-        resource["id"] = order.reference.partition("/")[2]
+    intent = str(draft["intent"]) if draft.get("intent") in ("proposal", "plan", "order") else "order"
+    order_id = order.reference.partition("/")[2] if order is not None and order.reference else None
     kept = {k: draft[k] for k in _KEPT_FIELDS if k in draft}
-    without_id = {k: v for k, v in resource.items() if k != "id"}
-    # The draft's own fields (or its id) may not be valid R4: then suggest without them.
-    for candidate in ({**resource, **kept}, resource):
-        try:
-            return validated(candidate)
-        except FhirValidationError:
-            continue
-    return validated(without_id)
+    if not PLAIN_ID.fullmatch(patient_id) or (order_id is not None and not PLAIN_ID.fullmatch(order_id)):
+        resource = _our_request(regimen, intent, patient_id, start, policy, term)
+        return _validated_directly({**resource, "id": order_id} if order_id is not None else resource, kept)
+    template = _our_request(regimen, intent, _SENTINEL_PATIENT, _SENTINEL_START, policy, term)
+    if order_id is not None:
+        template["id"] = _SENTINEL_ORDER
+    course = timedelta(days=policy.course_usual_days)
+    values = {  # dates first: a plain id may look like a date, never like a sentinel reference
+        _SENTINEL_START.isoformat(): start.isoformat(),
+        (_SENTINEL_START + course).isoformat(): (start + course).isoformat(),
+        f"Patient/{_SENTINEL_PATIENT}": f"Patient/{patient_id}",
+    }
+    if order_id is not None:
+        values[_SENTINEL_ORDER] = order_id
+    ours = fill_template(validated_template(orjson.dumps(template)), values)
+    fields = validated_fields("MedicationRequest", kept) if kept else None
+    return in_model_order({**ours, **fields}) if fields else ours
