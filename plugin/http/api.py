@@ -24,17 +24,23 @@ def json_response(body: Any, status: int = 200) -> Response:
 
 
 def read_json_body() -> Any:
-    """The request body as JSON, or a 4xx naming the problem (415, 413, 400 - see plugin.http.security)."""
+    """The request body as JSON, or a 4xx naming the problem (415, 413, 400 - see plugin.http.security).
+
+    The body is read once and decoded once: with a Content-Length (always, behind ``serve``'s proxy)
+    straight from the WSGI input in one read; without one (chunked) through werkzeug's stream, which
+    stops at the limit + 1.
+    """
     mimetype = request.mimetype or ""
     if mimetype != "application/json" and not (
         mimetype.startswith("application/") and mimetype.endswith("+json")
     ):
         raise UnsupportedMediaType(f"expected Content-Type application/json, got {mimetype or 'none'}")
     settings = current_app.config["SETTINGS"]
-    if request.content_length is not None and request.content_length > settings.max_body_bytes:
+    length = request.content_length
+    if length is not None and length > settings.max_body_bytes:
         raise PayloadTooLarge(f"request body is larger than {settings.max_body_bytes} bytes")
-    raw = request.get_data(cache=False)
-    if len(raw) > settings.max_body_bytes:  # chunked: werkzeug stops reading at limit + 1
+    raw = request.get_data(cache=False) if length is None else request.environ["wsgi.input"].read(length)
+    if len(raw) > settings.max_body_bytes:
         raise PayloadTooLarge(f"request body is larger than {settings.max_body_bytes} bytes")
     if not raw:
         raise BadHookRequest("request body is empty")

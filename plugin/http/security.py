@@ -40,6 +40,8 @@ SECURITY_HEADERS = {
     "Cross-Origin-Resource-Policy": "same-origin",  # checked for no-cors loads only; CORS is unaffected
 }
 HSTS = "max-age=31536000"
+HARDENING_KEY = "naltrexone_cds.hardening"
+_FIXED_NAMES = frozenset(name.lower() for name in [*SECURITY_HEADERS, "Strict-Transport-Security"])
 
 
 _CONTAINERS = frozenset((dict, list))
@@ -139,19 +141,30 @@ def _preflight() -> Response | None:
 def _harden(response: Response) -> Response:
     """Security and CORS headers on every response, errors included (a browser must read a 401)."""
     settings: Settings = current_app.config["SETTINGS"]
-    for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
-    if settings.public_url.startswith("https://"):
-        response.headers.setdefault("Strict-Transport-Security", HSTS)
+    fixed: tuple[tuple[str, str], ...] = current_app.extensions[HARDENING_KEY]
+    headers = response.headers
+    if _FIXED_NAMES.isdisjoint(headers.keys(lower=True)):  # the usual case: one extend, no lookups
+        headers.extend(fixed)
+    else:
+        for name, value in fixed:
+            headers.setdefault(name, value)
     origin = request.headers.get("Origin")
     if origin:
         allowed = allowed_origin(settings, origin)
         if allowed is not None:
-            response.headers["Access-Control-Allow-Origin"] = allowed
-            response.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
+            headers["Access-Control-Allow-Origin"] = allowed
+            headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
         if allowed != "*":
             response.vary.add("Origin")
     return response
+
+
+def hardening_headers(settings: Settings) -> tuple[tuple[str, str], ...]:
+    """The fixed headers of every response, worked out once per app (HSTS only when served over https)."""
+    fixed = list(SECURITY_HEADERS.items())
+    if settings.public_url.startswith("https://"):
+        fixed.append(("Strict-Transport-Security", HSTS))
+    return tuple(fixed)
 
 
 def _too_large(_exc: RequestEntityTooLarge) -> Response:
@@ -164,6 +177,7 @@ def init_app(app: Flask) -> None:
     # One byte of head-room: werkzeug's stream for a body without Content-Length (chunked) stops quietly
     # at the limit, so only reading limit + 1 bytes tells "exactly the limit" from "too large".
     app.config["MAX_CONTENT_LENGTH"] = app.config["SETTINGS"].max_body_bytes + 1
+    app.extensions[HARDENING_KEY] = hardening_headers(app.config["SETTINGS"])
     app.before_request(_preflight)
     app.after_request(_harden)
     app.register_error_handler(RequestEntityTooLarge, _too_large)

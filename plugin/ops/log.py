@@ -137,7 +137,7 @@ class ScrubFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         secrets = _request_secrets()
-        record.request_id = g.get("request_id", "-") if has_request_context() else "-"
+        record.request_id = request_id() if has_request_context() else "-"
         if not getattr(record, "_scrubbed", False):  # made without the factory (makeLogRecord)
             scrub_record(record, secrets)
         for key, value in _extras(record).items():
@@ -228,14 +228,22 @@ def note_outcome(**fields: Any) -> None:
 
 def _start() -> None:
     g.request_started = time.perf_counter()
-    g.request_id = str(uuid.uuid4())
+
+
+def request_id() -> str:
+    """This request's id: the adopted ``hookInstance``, else a fresh UUID made on first use (a hook call
+    with a UUID hookInstance never pays for one)."""
+    found: str | None = g.get("request_id")
+    if found is None:
+        found = g.request_id = str(uuid.uuid4())
+    return found
 
 
 def _finish(response: Response) -> Response:
     """One access line per call: route, service, status, duration - never the body or headers."""
     from plugin.http.services import SERVICES
 
-    response.headers["X-Request-Id"] = g.get("request_id", "")
+    response.headers["X-Request-Id"] = request_id()
     started = g.get("request_started")
     duration_ms = round((time.perf_counter() - started) * 1000, 1) if started else None
     service_id = (request.view_args or {}).get("service_id")

@@ -113,10 +113,15 @@ def _load(factory: Callable[[], Any], _target: str) -> Any:
 def _create_app() -> Any:
     """The app of one worker; its card log is written by a background thread (plugin.storage.writer)."""
     from plugin import create_app
+
+    return prepare_worker_app(create_app())
+
+
+def prepare_worker_app(app: Any) -> Any:
+    """What a worker does to its app before serving (``bench.inprocess`` measures an app set up so)."""
     from plugin.ops.metrics import observe_card_log_dropped
     from plugin.storage.store import get_store
 
-    app = create_app()
     get_store(app).start_background_writer(on_drop=observe_card_log_dropped)
     return_large_blocks_to_the_os()
     freeze_startup_objects()

@@ -38,7 +38,7 @@ RETRY_AFTER_S = 5.0
 # Bind-parameter chunk for IN (...) lookups; far below SQLite's and PostgreSQL's limits.
 LOOKUP_CHUNK = 500
 # Feedback about a card not in the log yet waits this long for it: another instance's background
-# writer commits a card within one batch (plugin.storage.writer: ~5 ms linger plus the write).  Only
+# writer commits a card within one batch (plugin.storage.writer: ~20 ms linger plus the write).  Only
 # outcomes from the last RECENT_OUTCOME_S wait: a card shown before an older outcome is logged by now
 # (an EHR re-sending old feedback, or a backfill, never waits).
 CARD_WAIT_S = 0.25
