@@ -66,6 +66,7 @@ class Terminology:
                 alternatives.append(_alternatives(words))
                 self._keywords[vs["id"]] = _word_pattern(alternatives[-1])
         self._by_code = _reverse_index(self._index)
+        self._by_display = _display_index(self._sets.values())
         # Prefilter: it matches somewhere iff some set's pattern does (the same words and boundaries).
         self._any_keyword = _word_pattern("|".join(alternatives)) if alternatives else None
         self._systems: dict[str, str] = {}
@@ -127,6 +128,14 @@ class Terminology:
                 self._systems[raw] = system
         return system
 
+    def displayed_sets(self, text: str) -> frozenset[str]:
+        """Names of every value set with a concept whose display is exactly ``text`` (case and spacing
+        aside): a drug whose coding was lost but whose text copies it ("1.5 ML buprenorphine 200 MG/ML
+        Prefilled Syringe") is the product that display names, not just its ingredient."""
+        if len(text) > _MEMO_TEXT_CHARS:
+            return _NONE
+        return self._by_display.get(" ".join(text.lower().split()), _NONE)
+
     def mentions(self, name: str, text: str) -> bool:
         """True when free text names a keyword (designation) of the value set."""
         if len(text) <= _MEMO_TEXT_CHARS:
@@ -186,6 +195,18 @@ def _reverse_index(
     for (system, code), holders in names.items():
         by_code.setdefault(code, {})[system] = frozenset(holders)
     return by_code
+
+
+def _display_index(valuesets: Iterable[dict[str, Any]]) -> dict[str, frozenset[str]]:
+    """normalised display -> names of the sets with a concept of that display (products only: a
+    display with a digit, so that ingredient names stay keywords)."""
+    names: dict[str, set[str]] = {}
+    for vs in valuesets:
+        for c in vs.get("expansion", {}).get("contains", []):
+            display = " ".join(c.get("display", "").lower().split())
+            if _DIGIT.search(display):
+                names.setdefault(display, set()).add(vs["id"])
+    return {display: frozenset(found) for display, found in names.items()}
 
 
 def load_terminology(directory: Path = PROFILES_DIR / "valuesets") -> Terminology:

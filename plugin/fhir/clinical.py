@@ -71,7 +71,8 @@ class Result(Part):
             or ("interpretation" in raw and len(self.interpretations) != len(objects(raw["interpretation"])))
             or ("interpretation" in raw and not isinstance(raw["interpretation"], list | dict))
         )
-        return bool(wrong or any(i.damaged for i in self.interpretations))
+        # An interpretation that says nothing readable ({}, no coding nor text) is damaged, not absent.
+        return bool(wrong or any(i.damaged or not i.readable for i in self.interpretations))
 
     @property
     def has_value(self) -> bool:

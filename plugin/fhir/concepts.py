@@ -88,15 +88,14 @@ def make_concept(codings: tuple[Coding, ...], text: str, damaged: bool = False) 
 
 
 def _coding_damaged(raw: dict[str, Any]) -> bool:
-    """A system, code or display sent with a wrong type (a numeric code is still a code), or a system
-    without a code: the coding says something we cannot read."""
+    """A system, code or display sent with a wrong type, or a system without a code: the coding says
+    something we cannot read.  A numeric code is read as its digits (an RxCUI sent as a number) but is
+    still damaged: a string code replaced by a number reads as another, readable code, so the entry is
+    named as unreadable where its code is what matters."""
     if "code" not in raw and "system" in raw:
         return True
     for name in ("system", "code", "display"):
-        if name in raw:
-            value = raw[name]
-            if type(value) is str or (name == "code" and type(value) in (int, float)):
-                continue
+        if name in raw and type(raw[name]) is not str:
             return True
     return False
 

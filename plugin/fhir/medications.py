@@ -235,6 +235,17 @@ class MedicationUse(View):
     def reasons(self) -> tuple[Concept, ...]:
         return concepts(self._raw.get("reasonCode"))
 
+    @property
+    def reasons_damaged(self) -> bool:
+        """reasonCode sent but not all readable: null, a number, ``{}``, a reason with a wrong-typed part."""
+        raw = self._raw.get("reasonCode")
+        sent = raw if type(raw) is list else [raw]
+        return "reasonCode" in self._raw and (
+            not sent
+            or len(self.reasons) != len(sent)
+            or any(r.damaged or not r.readable for r in self.reasons)
+        )
+
     @lazy
     def authorizing(self) -> tuple[Ref, ...]:
         """MedicationDispense.authorizingPrescription: the orders a fill was made for."""

@@ -29,6 +29,20 @@ TEXT_ROWS: list[tuple[str, tuple[str, str] | None, str]] = [
     ("alvimopan 12 mg (Entereg)", None, "peripheral antagonist"),
     ("loperamide 2 mg", None, "peripheral antidiarrhoeal, not an opioid-window drug (R12 handles it)"),
     ("dextromethorphan 30 mg", None, "antitussive, not an opioid agonist"),
+    (
+        "1.5 ML buprenorphine 200 MG/ML Prefilled Syringe",
+        ("opioid", "xr-buprenorphine"),
+        "coding lost, text copies the XR product's display: that product, not just 'buprenorphine'",
+    ),
+    (
+        "0.5 ml  Buprenorphine 200 mg/ml prefilled syringe",
+        ("opioid", "xr-buprenorphine"),
+        "the same display, case and spacing aside",
+    ),
+    ("Sublocade 300 mg", ("opioid", "xr-buprenorphine"), "XR brand"),
+    ("buprenorphine 8 MG Sublingual Tablet", ("opioid", "long-acting"), "sublingual tablet display"),
+    ("buprenorphine 8 mg tablet", ("opioid", "long-acting"), "free text: by ingredient"),
+    ("naltrexone hydrochloride 50 MG Oral Tablet", ("naltrexone", "oral"), "an oral naltrexone display"),
 ]
 
 

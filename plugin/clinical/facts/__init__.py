@@ -20,6 +20,8 @@ from plugin.clinical.facts.detox import (
     WITHDRAWAL_MEDICINES,
     is_taper,
     open_detox,
+    unverified_detox,
+    unverified_withdrawal,
     withdrawal_medicine,
 )
 from plugin.clinical.facts.findings import (
@@ -145,8 +147,8 @@ def _record_medicines(
             elif named & WITHDRAWAL_MEDICINES:
                 if (managed := withdrawal_medicine(use, drug, term)) is not None:
                     found.detox.append(managed)
-                elif use.status_damaged or any(r.damaged for r in use.reasons):
-                    found.unreadable.append(Unreadable(use.reference, use.key, "status or reason"))
+                elif (part := unverified_withdrawal(use, drug, term)) is not None:
+                    found.unreadable.append(Unreadable(use.reference, use.key, part))
             elif _unidentified(use) and not is_ignored(use):
                 found.unidentified.append(use.reference)
             continue
@@ -205,6 +207,7 @@ def build_facts(
     unreadable += suspect_conditions(conditions, read.conditions, term)
     unreadable += suspect_observations(read.observations, observations, term)
     unreadable += suspect_activities(activities)
+    unreadable += [Unreadable(a.reference, a.key, part) for a, part in unverified_detox(activities, term)]
     return Facts(
         now=now,
         patient_id=request.patient_id,

@@ -49,20 +49,49 @@ def is_taper(use: MedicationUse, now: date) -> bool:
     return len(steps) >= 2 and any(d.bounds.end is not None and d.bounds.end >= now for d in dosages)
 
 
+def _medicine(use: MedicationUse, drug: Drug, term: Terminology) -> str | None:
+    """Which withdrawal medicine this is: lofexidine; clonidine only when it is for opioid use disorder;
+    "clonidine?" when its reason cannot be read; else None."""
+    codings, text = drug.codings, drug.words
+    if term.any_in("opioid-withdrawal-management", codings) or term.mentions(
+        "opioid-withdrawal-management", text
+    ):
+        return "lofexidine"
+    if not (term.any_in("clonidine", codings) or term.mentions("clonidine", text)):
+        return None
+    if term.any_in("opioid-use-disorder", [c for r in use.reasons for c in r.codings]):
+        return "clonidine"
+    return "clonidine?" if use.reasons_damaged else None
+
+
 def withdrawal_medicine(use: MedicationUse, drug: Drug, term: Terminology) -> Evidence | None:
     """Active lofexidine, or active clonidine prescribed for opioid dependence/withdrawal."""
-    if use.status not in ACTIVE_MEDICATION:
-        return None
-    codings, text = drug.codings, drug.words
-    lofexidine = term.any_in("opioid-withdrawal-management", codings) or term.mentions(
-        "opioid-withdrawal-management", text
-    )
-    clonidine = term.any_in("clonidine", codings) or term.mentions("clonidine", text)
-    if clonidine and not lofexidine:
-        reasons = [c for r in use.reasons for c in r.codings]
-        if not term.any_in("opioid-use-disorder", reasons):
-            return None
-    if not (lofexidine or clonidine):
+    if use.status not in ACTIVE_MEDICATION or _medicine(use, drug, term) not in ("lofexidine", "clonidine"):
         return None
     when = use.authored or use.effective.start
     return Evidence(use.kind, use.id, when, drug.name or "withdrawal management")
+
+
+def unverified_withdrawal(use: MedicationUse, drug: Drug, term: Terminology) -> str | None:
+    """The part that cannot be read of an entry that may be withdrawal management in progress: its
+    status (not sent, or not a string) on lofexidine or clonidine for opioid use disorder, or the reason
+    of a clonidine that is (or may be) active.  None when it is read either way."""
+    medicine = _medicine(use, drug, term)
+    if medicine is None or (use.status and use.status not in ACTIVE_MEDICATION):
+        return None  # not withdrawal management, or stopped / completed / entered in error
+    if medicine == "clonidine?":
+        return "reason"
+    return None if use.status else "status"
+
+
+def unverified_detox(activities: Iterable[Activity], term: Terminology) -> list[tuple[Activity, str]]:
+    """Detox encounters, procedures and episodes of care whose status cannot be read (not sent, or not
+    a string): they may still be open."""
+    out = []
+    for a in activities:
+        if a.status or a.kind not in OPEN_STATUS:
+            continue
+        codings = [c for concept in (a.code, *a.types) if concept is not None for c in concept.codings]
+        if term.any_in("opioid-detoxification", codings):
+            out.append((a, "status"))
+    return out

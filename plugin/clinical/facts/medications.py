@@ -86,6 +86,8 @@ def classify_coded(
     coded: frozenset[str], text: str, term: Terminology, routes: Routes = ()
 ) -> Medicine | None:
     """``classify_drug`` of codings already looked up (``coded`` = ``term.sets_of(codings)``)."""
+    if not coded and text:
+        coded = term.displayed_sets(text)  # no known code, but the text is a product's display
     if coded:
         for name, medicine in _BY_CODE:
             if name in coded:

@@ -7,7 +7,14 @@ from typing import Any
 
 import pytest
 
-from plugin.clinical.facts.detox import is_taper, open_detox, withdrawal_medicine
+from plugin.clinical.facts.detox import (
+    is_taper,
+    open_detox,
+    unverified_detox,
+    unverified_withdrawal,
+    withdrawal_medicine,
+)
+from plugin.clinical.facts.unreadable import suspect_activities
 from plugin.clinical.terminology import default_terminology
 from plugin.fhir.clinical import read_activity
 from plugin.fhir.concepts import EMPTY
@@ -110,6 +117,101 @@ def test_withdrawal_medicine(resource: dict[str, Any], text: str, expected: bool
     use = read_medication_use(resource, "k", {})
     drug = Drug(EMPTY, display=text)
     assert (withdrawal_medicine(use, drug, TERM) is not None) is expected, reason
+
+
+LOFEXIDINE, CLONIDINE = "lofexidine 0.18 MG Oral Tablet", "clonidine 0.1 MG Oral Tablet"
+# (fields of the MedicationRequest, drug text, the part named as unreadable or None, reason)
+UNVERIFIED_MEDICINE_ROWS: list[tuple[dict[str, Any], str, str | None, str]] = [
+    ({"status": "active"}, LOFEXIDINE, None, "active lofexidine is read: detox in progress"),
+    ({}, LOFEXIDINE, "status", "lofexidine without a status may be active"),
+    ({"status": None}, LOFEXIDINE, "status", "status null"),
+    ({"status": 3}, LOFEXIDINE, "status", "status a number"),
+    ({"status": {}}, LOFEXIDINE, "status", "status an object"),
+    ({"status": "completed"}, LOFEXIDINE, None, "finished lofexidine is read: not in progress"),
+    ({"status": "active", "reasonCode": F1123}, CLONIDINE, None, "active clonidine for withdrawal is read"),
+    ({"reasonCode": F1123}, CLONIDINE, "status", "clonidine for withdrawal without a status"),
+    ({"status": 1.7976931348623157e308, "reasonCode": [F1123]}, CLONIDINE, "status", "status a huge number"),
+    (
+        {"status": "active", "reasonCode": None},
+        CLONIDINE,
+        "reason",
+        "clonidine's reason null: may be withdrawal",
+    ),
+    ({"status": "active", "reasonCode": 1.7976931348623157e308}, CLONIDINE, "reason", "reason a huge number"),
+    ({"status": "active", "reasonCode": {}}, CLONIDINE, "reason", "reason an empty object"),
+    ({"reasonCode": 3}, CLONIDINE, "reason", "no status and a damaged reason"),
+    (
+        {"status": "stopped", "reasonCode": 3},
+        CLONIDINE,
+        None,
+        "stopped: not in progress, whatever the reason",
+    ),
+    ({"status": "active", "reasonCode": [HTN]}, CLONIDINE, None, "clonidine for blood pressure is read"),
+    ({"status": "active"}, CLONIDINE, None, "clonidine without any reason is not withdrawal management"),
+    ({}, CLONIDINE, None, "clonidine without status or reason: nothing says withdrawal"),
+    ({}, "metformin 500 MG Oral Tablet", None, "not a withdrawal medicine"),
+]
+
+
+@pytest.mark.parametrize(
+    ("fields", "text", "part", "reason"),
+    UNVERIFIED_MEDICINE_ROWS,
+    ids=[r[3] for r in UNVERIFIED_MEDICINE_ROWS],
+)
+def test_unverified_withdrawal_medicine(
+    fields: dict[str, Any], text: str, part: str | None, reason: str
+) -> None:
+    use = read_medication_use({"resourceType": "MedicationRequest", **fields}, "k", {})
+    drug = Drug(EMPTY, display=text)
+    assert unverified_withdrawal(use, drug, TERM) == part, reason
+    if part is not None:  # what cannot be verified is never also read as detox in progress
+        assert withdrawal_medicine(use, drug, TERM) is None, reason
+
+
+NUMERIC_DETOX = {"coding": [{"system": SCT, "code": 3}]}
+# (resource, named as unreadable (part) or None, reason)
+UNVERIFIED_ACTIVITY_ROWS: list[tuple[dict[str, Any], str | None, str]] = [
+    ({"resourceType": "Procedure", "id": "p", "status": "in-progress", "code": DETOX}, None, "open: read"),
+    ({"resourceType": "Procedure", "id": "p", "code": DETOX}, "status", "detox procedure without a status"),
+    ({"resourceType": "Procedure", "id": "p", "status": None, "code": DETOX}, "status", "status null"),
+    ({"resourceType": "Procedure", "id": "p", "status": 7, "code": DETOX}, "status", "status a number"),
+    (
+        {"resourceType": "Encounter", "id": "e", "status": [], "type": [DETOX]},
+        "status",
+        "encounter status []",
+    ),
+    ({"resourceType": "EpisodeOfCare", "id": "c", "type": [DETOX]}, "status", "episode without a status"),
+    ({"resourceType": "Procedure", "id": "p", "status": "completed", "code": DETOX}, None, "completed: read"),
+    ({"resourceType": "Procedure", "id": "p", "code": OTHER}, None, "no status, but not a detox"),
+    (
+        {"resourceType": "Procedure", "id": "p", "status": "in-progress", "code": NUMERIC_DETOX},
+        "code",
+        "an open procedure whose code is a number: may be the detox",
+    ),
+    (
+        {
+            "resourceType": "Encounter",
+            "id": "e",
+            "status": "in-progress",
+            "type": [{"coding": [{"code": 3}]}],
+        },
+        "code",
+        "an open encounter whose type code is a number",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("resource", "part", "reason"), UNVERIFIED_ACTIVITY_ROWS, ids=[r[2] for r in UNVERIFIED_ACTIVITY_ROWS]
+)
+def test_unverified_detox(resource: dict[str, Any], part: str | None, reason: str) -> None:
+    activity = read_activity(resource, "k")
+    named = [p for _, p in unverified_detox([activity], TERM)] + [
+        u.part for u in suspect_activities([activity])
+    ]
+    assert named == ([part] if part else []), reason
+    if part is not None:
+        assert not open_detox([activity], TERM), reason
 
 
 def _step(seq: int, end: str, text: str = "") -> dict[str, Any]:
