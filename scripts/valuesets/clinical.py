@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .common import LOINC, SCT, SRC, V3_INTERP, Concept, dedupe, has_any, read, valueset
+from .common import LOINC, RXNORM, SCT, SRC, V3_INTERP, Concept, dedupe, has_any, read, valueset
+from .urine_analytes import ANALYTE_SYSTEM, ANALYTES
 
 UDS_SOURCES = [
     "general-opiate-urine-drug-screening-tests.json",
@@ -17,6 +18,10 @@ UDS_SOURCES = [
     "synthetic-opioid-urine-drug-screening-tests.json",
     "opioid-urine-drug-screening.json",
 ]
+# Tramadol is an opioid agonist (labels; ATC N02AX02), but the CDC IG files its urine tests (tramadol,
+# N-nortramadol) among the non-opioid ones: they are taken from there by name.
+TRAMADOL_SOURCE = "non-opioid-urine-drug-screening.json"
+TRAMADOL_TEST = has_any("tramadol", "nortramadol", "n-nortramadol")
 ANTAGONIST_ANALYTE = has_any(
     "naltrexone", "naltrexol", "naloxone", "naloxol", "nalmefene", r"6-\w*-naltrexol"
 )
@@ -74,8 +79,23 @@ BILIRUBIN: list[Concept] = [
 ]
 
 
+# R7: a recent negative documents opioid-free status only when the negative tests together detect each of
+# these reliably: the opiates a class immunoassay finds (morphine, codeine, heroin) and the opioids it
+# misses or finds only variably that people with opioid use disorder commonly take (docs/clinical-rules.md).
+OPIOID_FREE_ANALYTES = (
+    "morphine",
+    "codeine",
+    "heroin",
+    "oxycodone",
+    "fentanyl",
+    "methadone",
+    "buprenorphine",
+)
+
+
 def urine_screens(ref: Path) -> list[dict]:
     tests = dedupe(c for rel in UDS_SOURCES for c in read(ref, rel))
+    tests = dedupe([*tests, *(c for c in read(ref, TRAMADOL_SOURCE) if TRAMADOL_TEST(c[2].lower()))])
     agonist_tests = [
         c for c in tests if not ANTAGONIST_ANALYTE(c[2].lower()) and "cutoff" not in c[2].lower()
     ]
@@ -83,9 +103,20 @@ def urine_screens(ref: Path) -> list[dict]:
         valueset(
             "opioid-urine-drug-screening",
             "Opioid urine drug tests (agonists only)",
-            SRC + "CDC opioid UDS class sets + opioid-urine-drug-screening, minus naltrexone/naloxone "
+            SRC + "CDC opioid UDS class sets + opioid-urine-drug-screening + the tramadol/N-nortramadol "
+            "tests of the CDC non-opioid UDS set (tramadol is an opioid agonist), minus naltrexone/naloxone "
             "analytes and cutoff codes (R4).",
             agonist_tests,
+        ),
+        valueset(
+            "opioid-free-screen-analytes",
+            "Opioids recent negative urine tests must rule out (opioid-free status)",
+            "Analytes of the opioid-analytes code system that the negative opioid urine tests of the last "
+            "oud_negative_screen_days must together detect reliably before opioid-free status counts as "
+            "documented: the opiates of a class immunoassay (morphine, codeine, heroin) and oxycodone, "
+            "fentanyl, methadone and buprenorphine, which it misses or finds only variably (R7). A site may "
+            "add hydrocodone, hydromorphone or tramadol.",
+            [(ANALYTE_SYSTEM, code, ANALYTES[code]) for code in OPIOID_FREE_ANALYTES],
         ),
     ]
 
@@ -119,9 +150,13 @@ def withdrawal_medicines(ref: Path) -> list[dict]:
             "opioid-withdrawal-management",
             "Opioid withdrawal management medicines",
             "ATC N07BC04 lofexidine (drugs used in opioid dependence, not an opioid): used only "
-            "to manage opioid withdrawal. Recognised by name (lofexidine, Lucemyra) in any coding display "
-            "or text (R6).",
-            [(ATC, "N07BC04", "lofexidine")],
+            "to manage opioid withdrawal. RxNorm 2046591, the RxCUI the openFDA NDC directory gives for "
+            "Lucemyra (lofexidine 0.18 mg tablets, NDC 85789-801; api.fda.gov/drug/ndc.json). Recognised "
+            "by name (lofexidine, Lucemyra) in any coding display or text (R6).",
+            [
+                (ATC, "N07BC04", "lofexidine"),
+                (RXNORM, "2046591", "lofexidine 0.18 MG oral tablet (Lucemyra)"),
+            ],
             {"N07BC04": ["lofexidine", "lucemyra"]},
         ),
         valueset(

@@ -111,11 +111,11 @@ def test_no_interpretation_is_not_damage() -> None:
     assert not obs.result.damaged
 
 
-F1123 = {"coding": [{"system": ICD, "code": "F11.23"}]}
+OPIOID_WITHDRAWAL = {"coding": [{"system": ICD, "code": "F11.23"}]}
 # (reasonCode as sent, damaged?, reason)
 REASON_ROWS: list[tuple[Any, bool, str]] = [
-    ([F1123], False, "textbook"),
-    (F1123, False, "a lone reason object"),
+    ([OPIOID_WITHDRAWAL], False, "textbook"),
+    (OPIOID_WITHDRAWAL, False, "a lone reason object"),
     ({"text": "opioid withdrawal"}, False, "text only is readable"),
     (None, True, "null sent"),
     (3, True, "a number"),
@@ -123,7 +123,7 @@ REASON_ROWS: list[tuple[Any, bool, str]] = [
     ("F11.23", True, "a string is not a CodeableConcept"),
     ([], True, "an empty array says nothing"),
     ({}, True, "an empty object"),
-    ([F1123, 3], True, "one readable, one a number"),
+    ([OPIOID_WITHDRAWAL, 3], True, "one readable, one a number"),
     ([{"coding": [{"system": ICD, "code": 3}]}], True, "a numeric reason code"),
 ]
 

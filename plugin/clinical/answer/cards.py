@@ -137,6 +137,8 @@ def _rule_details(finding: Finding, facts: Facts, policy: Policy) -> list[str]:
         return [fill(w.BLOCKADE, policy)]
     if finding.rule == "R6":
         return [_detox_judged(finding, facts, policy)]
+    if finding.rule == "R7" and data.get("negatives"):
+        return [_not_ruled_out(data, policy)]
     if finding.rule == "R4" and data.get("kept"):
         return [w.KEPT + "\n".join(_kept_line(k) for k in data["kept"])]
     if data.get("estimates"):  # R1-R3: how each last dose was estimated
@@ -178,6 +180,14 @@ def _kept_line(kept: Any) -> str:
         other_day=day(kept.negative.when),
         why="that test " + " and ".join(reasons) if reasons else w.KEPT_OUTRANKED,
     )
+
+
+def _not_ruled_out(data: dict[str, Any], policy: Policy) -> str:
+    """R7: the recent negative tests, and the opioids they cannot (or only partly) detect."""
+    tests = ", ".join(f"{e.reference}: {e.what or 'opioid test'}, {day(e.when)}" for e in data["negatives"])
+    why = [w.KEPT_CANNOT.format(analytes=", ".join(data["cannot"]))] if data.get("cannot") else []
+    why += [w.KEPT_PARTLY.format(analytes=", ".join(data["partly"]))] if data.get("partly") else []
+    return fill(w.NOT_RULED_OUT, policy, tests=tests, why=" and ".join(why))
 
 
 def _detox_judged(finding: Finding, facts: Facts, policy: Policy) -> str:

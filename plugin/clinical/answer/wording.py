@@ -112,9 +112,11 @@ WORDING: dict[str, Wording] = {
         "Opioid use disorder on record - confirm "
         "{p.short_acting_critical_days}-{p.short_acting_warning_days} opioid-free days "
         "({p.long_acting_critical_days} after methadone/buprenorphine)",
-        "No negative opioid urine screen in the last {p.oud_negative_screen_days} days is on record. "
-        "Confirm the date of last opioid use (tramadol, cough and antidiarrhoeal medicines count), order "
-        "a urine drug screen and consider a naloxone challenge before the first dose.",
+        "No negative opioid urine test in the last {p.oud_negative_screen_days} days rules out every "
+        "opioid that matters (a negative counts only for the opioids its test can detect). Confirm the date "
+        "of last opioid use (tramadol, cough and antidiarrhoeal medicines count), order a urine drug screen "
+        "that includes what an opiates immunoassay misses (fentanyl, methadone, buprenorphine, oxycodone) "
+        "and consider a naloxone challenge before the first dose.",
         TIP63,
         ("opioid-free-confirmed", "negative-challenge-documented"),
     ),
@@ -261,6 +263,10 @@ ESTIMATES = "**How the last dose was estimated:**\n\n"
 KEPT = "**Negative results that do not cancel it:**\n\n"
 KEPT_LINE = (
     "- {positive} ({test}, {day}) still counts: the later negative {negative} ({other}, {other_day}) - {why}."
+)
+NOT_RULED_OUT = (
+    "The negative opioid urine tests of the last {p.oud_negative_screen_days} days ({tests}) {why}: they do "
+    "not show that the patient is free of those opioids."
 )
 KEPT_CANNOT = "cannot detect {analytes}"
 KEPT_PARTLY = "detects {analytes} only partly or variably"

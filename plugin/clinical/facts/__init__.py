@@ -69,6 +69,7 @@ __all__ = ["Evidence", "Facts", "NaltrexoneOrder", "OpioidExposure", "build_fact
 SUGGESTION_TAG_SYSTEM, SUGGESTION_TAG_CODE = SUGGESTION_TAG
 RESCUE = "opioid-overdose-rescue"
 ALCOHOL_ACUTE, LIVER = "alcohol-intoxication-or-withdrawal", "acute-liver-injury"
+OPIOID_FREE = "opioid-free-screen-analytes"  # R7: what recent negative urine tests must detect
 
 
 def is_tagged(resource: dict[str, Any]) -> bool:
@@ -214,7 +215,9 @@ def build_facts(
         orders=orders,
         opioid_exposures=tuple(history.exposures) + drafted_opioids,
         positive_opioid_screens=tuple(positive),
-        negative_opioid_screens=tuple(negative),
+        negative_opioid_screens=tuple(t.evidence for t in negative),
+        negative_screen_tests=tuple(negative),
+        opioid_free_analytes=frozenset(c.code for c in term.codes(OPIOID_FREE)),
         screens_kept=tuple(kept),
         failed_naloxone_challenges=tuple(
             failed_challenges(read.observations, conditions.coded("naloxone-challenge-failed"), term)

@@ -122,16 +122,16 @@ def urine_tests(
 
 def opioid_screens(
     observations: Iterable[Observation], term: Terminology, policy: Policy, now: date
-) -> tuple[list[Evidence], list[Evidence], list[tuple[Observation, str]], list[KeptPositive]]:
-    """(positives that still stand, negatives, (screen, unreadable part), why later negatives did not
-    cancel): analyte by analyte (docs/urine-drug-screens.md)."""
+) -> tuple[list[Evidence], list[UrineTest], list[tuple[Observation, str]], list[KeptPositive]]:
+    """(positives that still stand, negative tests, (screen, unreadable part), why later negatives did
+    not cancel): analyte by analyte (docs/urine-drug-screens.md)."""
     tests, unreadable = urine_tests(observations, term, policy)
     named = [(o, "result") for o in unreadable]
     # A positive without a readable date cannot be placed in the look-back: named, not dropped.
     undated = {t.evidence.resource_id for t in tests if t.result == "positive" and t.evidence.when is None}
     named += [(o, "date") for o in observations if o.id in undated and o not in unreadable]
     standing = standing_positives(tests, now, policy.urine_screen_lookback_days)
-    negatives = [t.evidence for t in tests if t.result == "negative"]
+    negatives = [t for t in tests if t.result == "negative"]
     return [t.evidence for t in standing], negatives, named, kept_positives(standing, tests)
 
 

@@ -121,6 +121,10 @@ class Facts:
     # R4: later (or same-day) negatives that could not cancel a positive, and the opioids they miss.
     screens_kept: tuple[Any, ...] = ()  # urine_screens.KeptPositive
     opioid_withdrawal: tuple[Evidence, ...] = ()
+    # R7: the negative urine tests (urine_screens.UrineTest: what each can detect) and the opioids the
+    # recent negatives must together detect before opioid-free status counts as documented.
+    negative_screen_tests: tuple[Any, ...] = ()
+    opioid_free_analytes: frozenset[str] = frozenset()
     # Medication entries whose drug no code or text identifies (an unresolved Medication, an NDC or
     # local code without text): they are not "no opioid", and the clean card counts them.
     unidentified_medications: tuple[str, ...] = ()

@@ -1,10 +1,13 @@
 """R7 - opioid use disorder history, opioid-free status undocumented; R11 - lost tolerance, no naloxone.
 
-When (R7): an opioid use disorder diagnosis at any time (remission included), and no negative opioid
-urine screen within ``oud_negative_screen_days``.  Silent when a rule of R1-R6 fires (they already say
-"do not start"); a failed challenge is R5's.
-Then (R7): warning - confirm >= 7-10 opioid-free days (>= 14 after methadone/buprenorphine); suggests a
-urine drug screen ServiceRequest.
+When (R7): an opioid use disorder diagnosis at any time (remission included), and the negative opioid
+urine tests within ``oud_negative_screen_days`` do not together detect reliably every opioid of the
+``opioid-free-screen-analytes`` value set (none at all, or only tests that cannot see some: an opiates
+immunoassay does not detect fentanyl, methadone or buprenorphine, and oxycodone only variably).  Silent
+when a rule of R1-R6 fires (they already say "do not start"); a failed challenge is R5's.
+Then (R7): warning - confirm >= 7-10 opioid-free days (>= 14 after methadone/buprenorphine); the card
+names the recent negatives and the opioids they cannot rule out; suggests a urine drug screen
+ServiceRequest.
 When (R11): opioid use disorder history or any opioid exposure within
 ``tolerance_exposure_lookback_days``, and no naloxone/nalmefene rescue product on the record within
 ``rescue_lookback_days`` nor drafted in this session.
@@ -29,16 +32,28 @@ def latest(evidence: tuple[Evidence, ...] | list[Evidence]) -> tuple[Evidence, .
 
 
 def check_opioid_free_undocumented(facts: Facts, policy: Policy) -> Finding | None:
-    """R7 - OUD history without a recent negative opioid screen."""
+    """R7 - OUD history without a recent negative urine test for each opioid that matters."""
     if not facts.opioid_use_disorder:
         return None
-    recent_negative = any(
-        n.when is not None and 0 <= facts.days_since(n.when) <= policy.oud_negative_screen_days
+    recent = [
+        n
         for n in facts.negative_opioid_screens
-    )
-    if recent_negative:
+        if n.when is not None and 0 <= facts.days_since(n.when) <= policy.oud_negative_screen_days
+    ]
+    if not recent:
+        return Finding("R7", "warning", latest(facts.opioid_use_disorder))
+    tests = [t for t in facts.negative_screen_tests if t.evidence in recent]
+    detected = frozenset().union(*(t.assay.detects for t in tests))
+    missing = facts.opioid_free_analytes - detected
+    if not missing:
         return None
-    return Finding("R7", "warning", latest(facts.opioid_use_disorder))
+    partly = missing & frozenset().union(*(t.assay.partly for t in tests))
+    data = {
+        "negatives": tuple(recent),
+        "cannot": tuple(sorted(missing - partly)),
+        "partly": tuple(sorted(partly)),
+    }
+    return Finding("R7", "warning", latest(facts.opioid_use_disorder) + latest(recent), data=data)
 
 
 def recent_exposures(facts: Facts, days: int) -> list[OpioidExposure]:

@@ -73,6 +73,7 @@ def test_open_detox(resource: dict[str, Any], expected: bool, reason: str) -> No
 
 
 F1123 = {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "F11.23"}]}
+WITHDRAWAL_DX = F1123  # opioid withdrawal (a name, not a citation in brackets)
 HTN = {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "I10"}]}
 # (resource, text of the drug, withdrawal management?, reason)
 MEDICINE_ROWS: list[tuple[dict[str, Any], str, bool, str]] = [
@@ -110,6 +111,26 @@ MEDICINE_ROWS: list[tuple[dict[str, Any], str, bool, str]] = [
 ]
 
 
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+# (medicationCodeableConcept, withdrawal management?, reason)
+CODED_ROWS: list[tuple[dict[str, Any], bool, str]] = [
+    ({"coding": [{"system": RXNORM, "code": "2046591"}]}, True, "Lucemyra's RxCUI alone, no text"),
+    ({"coding": [{"system": "http://www.whocc.no/atc", "code": "N07BC04"}]}, True, "ATC lofexidine"),
+    ({"coding": [{"system": RXNORM, "code": "884173"}]}, False, "clonidine's RxCUI: not by itself"),
+]
+
+
+@pytest.mark.parametrize(("medication", "expected", "reason"), CODED_ROWS, ids=[r[2] for r in CODED_ROWS])
+def test_withdrawal_medicine_by_code(medication: dict[str, Any], expected: bool, reason: str) -> None:
+    resource = {
+        "resourceType": "MedicationRequest",
+        "status": "active",
+        "medicationCodeableConcept": medication,
+    }
+    use = read_medication_use(resource, "k", {})
+    assert (withdrawal_medicine(use, use.drug, TERM) is not None) is expected, reason
+
+
 @pytest.mark.parametrize(
     ("resource", "text", "expected", "reason"), MEDICINE_ROWS, ids=[r[3] for r in MEDICINE_ROWS]
 )
@@ -130,7 +151,12 @@ UNVERIFIED_MEDICINE_ROWS: list[tuple[dict[str, Any], str, str | None, str]] = [
     ({"status": "completed"}, LOFEXIDINE, None, "finished lofexidine is read: not in progress"),
     ({"status": "active", "reasonCode": F1123}, CLONIDINE, None, "active clonidine for withdrawal is read"),
     ({"reasonCode": F1123}, CLONIDINE, "status", "clonidine for withdrawal without a status"),
-    ({"status": 1.7976931348623157e308, "reasonCode": [F1123]}, CLONIDINE, "status", "status a huge number"),
+    (
+        {"status": 1.7976931348623157e308, "reasonCode": [WITHDRAWAL_DX]},
+        CLONIDINE,
+        "status",
+        "status a huge number",
+    ),
     (
         {"status": "active", "reasonCode": None},
         CLONIDINE,

@@ -89,6 +89,11 @@ ASSAY_ROWS = [
     ("43199-9", {"fentanyl"}, set(), False, "norfentanyl is fentanyl use"),
     ("93495-0", {"methadone"}, set(), False, "EDDP is the methadone metabolite"),
     ("19643-6", {"oxycodone"}, set(), True, "oxycodone confirmation"),
+    ("19710-3", {"tramadol"}, set(), False, "tramadol screen (CDC files it among non-opioid tests)"),
+    ("43219-5", {"tramadol"}, set(), False, "tramadol presence, no method"),
+    ("20561-7", {"tramadol"}, set(), True, "tramadol confirmation"),
+    ("86454-6", {"tramadol"}, set(), False, "N-nortramadol, the tramadol metabolite"),
+    ("18338-4", {"tramadol"}, set(), False, "nortramadol quantity"),
 ]
 
 
@@ -124,6 +129,7 @@ OPIATES, FENTANYL, EDDP, MORPHINE, OXY_CONFIRM, OPIATES_CONFIRM = (
     "19643-6",
     "18390-5",
 )
+TRAMADOL, TRAMADOL_CONFIRM = "19710-3", "20561-7"
 # (tests as (code, days ago, result), positives that stand, reason)
 CANCEL_ROWS = [
     (
@@ -152,6 +158,13 @@ CANCEL_ROWS = [
     ([(OPIATES, 2, "negative"), (FENTANYL, 2, "positive")], [FENTANYL], "one panel: each analyte on its own"),
     ([(OPIATES, 20, "positive")], [], "outside the 14-day look-back"),
     ([(OPIATES, 3, "positive"), (OPIATES, 5, "negative")], [OPIATES], "an earlier negative cancels nothing"),
+    (
+        [(TRAMADOL, 4, "positive"), (OPIATES, 2, "negative")],
+        [TRAMADOL],
+        "an opiates immunoassay cannot detect tramadol: its later negative does not cancel",
+    ),
+    ([(TRAMADOL, 4, "positive"), (TRAMADOL_CONFIRM, 2, "negative")], [], "a later tramadol test does"),
+    ([(TRAMADOL, 3, "positive")], [TRAMADOL], "a tramadol screen is an opioid screen (R4)"),
 ]
 
 
@@ -176,6 +189,7 @@ CUTOFF_ROWS = [
     ("19321-9", 10.0, "6-MAM tests use the heroin cutoff"),
     ("3637-6", 1.0, "fentanyl"),
     ("11246-6", 100.0, "oxycodone"),
+    ("17719-6", 100.0, "tramadol quantity: the tramadol cutoff"),
 ]
 
 
@@ -203,3 +217,22 @@ def test_why_a_negative_did_not_cancel(rows: list, kept: list, reason: str) -> N
     tests = [_test(*row) for row in rows]
     found = kept_positives(standing_positives(tests, NOW, 14), tests)
     assert [(k.undetected, k.partly) for k in found] == kept, reason
+
+
+# (LOINC code, an opioid urine test of the value set?, reason)
+MEMBERSHIP_ROWS = [
+    ("19710-3", True, "tramadol screen: tramadol is an opioid agonist"),
+    ("17718-8", True, "tramadol confirmation"),
+    ("92904-2", True, "N-nortramadol confirmation"),
+    ("19712-9", False, "a cutoff code is not a result"),
+    ("19295-5", True, "opiates screen"),
+]
+
+
+@pytest.mark.parametrize(("code", "member", "reason"), MEMBERSHIP_ROWS, ids=[r[2] for r in MEMBERSHIP_ROWS])
+def test_opioid_urine_test_value_set(code: str, member: bool, reason: str) -> None:
+    from plugin.clinical.terminology import default_terminology
+    from plugin.fhir.concepts import Coding
+
+    term = default_terminology()
+    assert term.any_in("opioid-urine-drug-screening", [Coding(LOINC, code, "")]) is member, reason
