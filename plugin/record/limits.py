@@ -78,13 +78,19 @@ class Deadline:
 
 
 def _cut(connection: Any) -> None:
-    """Shut the socket down (a blocked recv returns at once); the pool closes it (never reuses it)."""
+    """Shut the socket down (a blocked recv returns at once); the pool closes it (never reuses it).
+
+    A connection still connecting has no socket yet: the flag makes ``connect`` cut the socket it
+    gets (see _Watched.connect).
+    """
     connection.cds_cut = True
     # the socket as connected: http.client drops ``sock`` from a connection whose answer has no
     # length (the body is read until the server closes), while the body is still being read from it
-    sock = getattr(connection, "cds_sock", None) or getattr(connection, "sock", None)
-    if sock is None:
-        return
+    for sock in {connection.cds_sock, connection.sock} - {None}:
+        _shutdown(sock)
+
+
+def _shutdown(sock: socket.socket) -> None:
     try:
         # socket.socket's own shutdown: on a TLS socket the SSL layer's would tear down its state
         # under the reading thread's feet; this only ends the TCP stream.
@@ -161,10 +167,21 @@ os.register_at_fork(after_in_child=_forget_watchdog_in_child)
 class _Watched:
     """Mixin for urllib3 connections: each request is watched by the sending thread's Deadline."""
 
+    cds_deadline: Deadline | None = None  # the Deadline watching this connection (under _registry)
+    cds_cut = False  # a Deadline cut it: it must be closed, never reused
+    cds_sock: socket.socket | None = None  # the socket as connected (see _cut)
+
     def connect(self) -> None:
         _watch_current(self)
+        with _registry:
+            self.cds_sock = None  # a reconnect: the previous socket is closed, never the one to cut
         super().connect()  # type: ignore[misc]
-        self.cds_sock = self.sock  # type: ignore[attr-defined]
+        with _registry:
+            self.cds_sock = self.sock  # type: ignore[attr-defined]
+            if self.cds_cut and self.cds_sock is not None:
+                # The deadline passed while connecting (on a loaded machine a thread may wait for the
+                # CPU between the handshake and keeping the socket): there was nothing to cut then.
+                _shutdown(self.cds_sock)
 
     def request(self, *args: Any, **kwargs: Any) -> None:
         _watch_current(self)
@@ -190,15 +207,21 @@ class WatchedHTTPSConnection(_Watched, HTTPSConnection):
 
 
 class _ClosesCutConnections:
-    """Mixin for urllib3 pools: a connection cut by a deadline is closed, never pooled for reuse.
+    """Mixin for urllib3 pools: a connection back in the pool belongs to no call, and one cut by a
+    deadline is closed, never pooled for reuse.
 
     (Cut mid-body without Content-Length, the read looks finished and the connection comes back.)
     """
 
     def _put_conn(self, conn: Any) -> None:
-        if conn is not None and getattr(conn, "cds_cut", False):
-            conn.close()
-            conn = None
+        if conn is not None:
+            deadline = conn.cds_deadline
+            if deadline is not None:
+                # from here on no deadline may cut it: the next call that takes it could be using it
+                deadline.release(conn)
+            if conn.cds_cut:
+                conn.close()
+                conn = None
         super()._put_conn(conn)  # type: ignore[misc]
 
 

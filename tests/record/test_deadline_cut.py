@@ -3,12 +3,16 @@ longer needs: a finished query's keep-alive connection survives the end of its c
 
 from __future__ import annotations
 
+import socket
 import ssl
+import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
+import urllib3.util.connection
 
 from plugin.record.fhir_client import Deadline, FhirClient
 from plugin.record.fhir_errors import FhirTimeout
@@ -52,3 +56,56 @@ def test_a_finished_query_keeps_its_connection_for_the_next_call() -> None:
             deadline.expire()  # what fetch_missing does when a call ends
         time.sleep(0.05)
     assert len(server.seen.requests) == 3 and server.seen.connections == 1
+
+
+@pytest.mark.parametrize(
+    ("tls", "reconnect"), [(False, False), (True, False), (False, True)], ids=["http", "https", "reconnect"]
+)
+def test_a_connection_made_as_the_deadline_passes_is_still_cut(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tls: bool, reconnect: bool
+) -> None:
+    """The deadline may pass while a query thread is connecting (on a loaded machine the thread can
+    wait for the CPU between the TCP handshake and urllib3 keeping the socket): the socket it then
+    keeps must still be cut, not left reading a trickle the read timeout never ends.  ``reconnect``:
+    the pooled connection object was used before and closed by the server (the old socket is not
+    the one to cut)."""
+    context = None
+    if tls:
+        cert, key = _self_signed(tmp_path)
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(cert, key)
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(cert))
+    deadline = Deadline(30.0)  # the read timeout is what remains: far longer than the trickle's pauses
+    real_connect = urllib3.util.connection.create_connection
+    connects: list[int] = []
+
+    def connect_then_expire(*args: Any, **kwargs: Any) -> socket.socket:
+        sock = real_connect(*args, **kwargs)
+        connects.append(1)
+        if len(connects) == (2 if reconnect else 1):
+            deadline.expire()  # the watchdog (or the end of the call) gets in before the socket is kept
+        return sock
+
+    monkeypatch.setattr(urllib3.util.connection, "create_connection", connect_then_expire)
+    outcome: list[BaseException] = []
+    trickle = Reply(trickle_s=0.05, headers={"Content-Length": str(10**9)})
+    closing = Reply(200, EMPTY_BUNDLE, headers={"Connection": "close"})
+    with loopback_server(lambda i, _p: closing if reconnect and i == 0 else trickle, tls=context) as server:
+        client = FhirClient(server.base_url, "tok", deadline)
+        if reconnect:
+            assert client.search("Condition", [], label="conditions") == []
+
+        def search() -> None:
+            try:
+                client.search("Observation", [], label="observations")
+            except FhirTimeout as exc:
+                outcome.append(exc)
+
+        thread = threading.Thread(target=search, daemon=True)
+        thread.start()
+        thread.join(timeout=2.0)
+        ended = not thread.is_alive()
+        assert _held_until_cut(server.seen, within_s=1.5), "the connection is still held open"
+    assert ended, "the query still reads from a connection the deadline should have cut"
+    assert len(outcome) == 1
+    assert len(connects) == (2 if reconnect else 1)
