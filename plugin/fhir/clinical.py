@@ -88,7 +88,9 @@ class Result(Part):
 class Observation(View):
     @lazy
     def result(self) -> Result:
-        return Result(self._raw)
+        result = Result(self._raw)
+        result.__dict__["code"] = self.code  # the same field, read once
+        return result
 
     @lazy
     def code(self) -> Concept | None:

@@ -96,7 +96,9 @@ class Drug(NamedTuple):
     @property
     def damaged(self) -> bool:
         """Part of the drug's code was sent with a wrong type (what is readable is still used)."""
-        return self.medication_damaged or self.concept.damaged or any(i.damaged for i in self.ingredients)
+        if self.medication_damaged or self.concept.damaged:
+            return True
+        return bool(self.ingredients) and any(i.damaged for i in self.ingredients)
 
     @property
     def unresolved(self) -> str | None:
@@ -164,8 +166,12 @@ class MedicationUse(View):
         bundled: Mapping[str, MedicationDef],
         kind: str | None = None,
     ) -> None:
-        super().__init__(resource, key, kind)
-        self._init("drug", read_drug(resource, bundled))
+        fields = self.__dict__  # View.__init__, inlined: a record holds many of these
+        fields["_raw"] = resource
+        fields["key"] = key
+        if kind is not None:
+            fields["kind"] = kind
+        fields["drug"] = read_drug(resource, bundled)
 
     drug: Drug
 

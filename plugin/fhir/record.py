@@ -6,25 +6,16 @@ an entry whose essential part is unreadable becomes an ``Unreadable`` that the a
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from plugin.fhir.clinical import (
-    Activity,
-    Condition,
-    Observation,
-    read_activity,
-    read_condition,
-    read_observation,
-)
+from plugin.fhir.clinical import Activity, Condition, Observation
 from plugin.fhir.medications import (
     MEDICATION_USE_TYPES,
     MedicationDef,
     MedicationUse,
     read_medication,
-    read_medication_use,
 )
 from plugin.fhir.references import resource_key
 
@@ -69,11 +60,20 @@ def medication_index(
 
 
 _Reader = Callable[[Mapping[str, Any], str, str], Any]
-_READERS: dict[str, tuple[str, _Reader]] = {
-    "Observation": ("observations", read_observation),
-    "Condition": ("conditions", read_condition),
-    **{kind: ("activities", read_activity) for kind in ACTIVITY_TYPES},
+_READERS: dict[str, tuple[str, _Reader]] = {  # the view classes themselves: one call per resource
+    "Observation": ("observations", Observation),
+    "Condition": ("conditions", Condition),
+    **{kind: ("activities", Activity) for kind in ACTIVITY_TYPES},
 }
+
+
+def _drug_unreadable(use: MedicationUse, key: str) -> Unreadable | None:
+    drug = use.drug
+    if not drug.readable or drug.damaged:
+        return Unreadable(use.reference, key, "drug" if not drug.readable else "drug code")
+    if drug.reference is not None and not drug.display:
+        return Unreadable(use.reference, key, f"drug: {drug.reference.raw} not found")
+    return None
 
 
 def read_record(
@@ -81,37 +81,40 @@ def read_record(
     full_urls: Mapping[str, Mapping[str, Any]] | None = None,
     unreadable: Iterable[Unreadable] = (),
 ) -> ReadRecord:
-    """Every resource of the record to its view, once."""
-    everything = [(key, r) for key, resources in by_key.items() for r in resources]
-    medications = medication_index((r for _, r in everything), full_urls)
+    """Every resource of the record to its view, once: one walk, each resource routed by a dict lookup
+    on its type (Medications first, so that an order can name one that comes after it)."""
+    medications = medication_index(
+        (r for resources in by_key.values() for r in resources if r.get("resourceType") == "Medication"),
+        full_urls,
+    )
     uses: list[MedicationUse] = []
     found: dict[str, list[Any]] = {"observations": [], "conditions": []}
     activities: dict[str, list[Activity]] = {}
     lost = list(unreadable)
-    counts: Counter[str] = Counter()
-    for key, resource in everything:
-        kind = resource.get("resourceType")
-        if not isinstance(kind, str):
-            continue
-        counts[kind] += 1
-        if kind in MEDICATION_USE_TYPES:
-            use = read_medication_use(resource, key, medications, kind)
-            uses.append(use)
-            if not use.drug.readable or use.drug.damaged:
-                lost.append(Unreadable(use.reference, key, "drug" if not use.drug.readable else "drug code"))
-            elif use.drug.unresolved and not use.drug.display:
-                lost.append(Unreadable(use.reference, key, f"drug: {use.drug.unresolved} not found"))
-            continue
-        reader = _READERS.get(kind)
-        if reader is None:
-            continue
-        view = reader[1](resource, key, kind)
-        if reader[0] == "activities":
-            activities.setdefault(kind, []).append(view)
-        else:
-            found[reader[0]].append(view)
-            if view.code is None or not view.code.readable or view.code.damaged:
-                lost.append(Unreadable(view.reference, key, "code"))
+    counts: dict[str, int] = {}
+    for key, resources in by_key.items():
+        for resource in resources:
+            kind = resource.get("resourceType")
+            if type(kind) is not str:
+                continue
+            counts[kind] = counts.get(kind, 0) + 1
+            if kind in MEDICATION_USE_TYPES:
+                use = MedicationUse(resource, key, medications, kind)
+                uses.append(use)
+                if (drug := use.drug).damaged or not drug.readable or drug.reference is not None:
+                    if (why := _drug_unreadable(use, key)) is not None:
+                        lost.append(why)
+                continue
+            reader = _READERS.get(kind)
+            if reader is None:
+                continue
+            view = reader[1](resource, key, kind)
+            if reader[0] == "activities":
+                activities.setdefault(kind, []).append(view)
+            else:
+                found[reader[0]].append(view)
+                if (code := view.code) is None or code.damaged or not code.readable:
+                    lost.append(Unreadable(view.reference, key, "code"))
     return ReadRecord(
         medication_uses=tuple(uses),
         observations=tuple(found["observations"]),

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from plugin.fhir.values import obj, text
 
@@ -12,8 +11,7 @@ _ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
 _TYPE = re.compile(r"[A-Z][A-Za-z]{1,63}")
 
 
-@dataclass(frozen=True, slots=True)
-class Ref:
+class Ref(NamedTuple):
     """A parsed reference.  ``key`` is how the record indexes its target ("Medication/123"; the raw
     text for ``urn:`` and contained references)."""
 
@@ -33,6 +31,9 @@ def parse_reference(raw: Any) -> Ref | None:
     value = text(raw)
     if not value:
         return None
+    kind, slash, rid = value.partition("/")
+    if slash and _TYPE.fullmatch(kind) and _ID.fullmatch(rid):  # the usual "Type/id"
+        return Ref(value, kind, rid)
     if value.startswith("#"):
         return Ref(value, None, value[1:] or None, contained=True)
     if value.startswith("urn:"):

@@ -20,6 +20,12 @@ from tests.clinical.rules.support import order
 
 TERM = default_terminology()
 POLICY = Policy()
+_DISPENSING = (
+    POLICY.course_usual_days,
+    POLICY.xr_interval_days,
+    POLICY.oral_fill_days,
+    POLICY.oral_tablet_mg,
+)
 
 
 def draft(**fields: Any) -> dict[str, Any]:
@@ -107,6 +113,7 @@ def test_call_values_give_what_validating_the_whole_suggestion_gives(
 def test_templates_are_keyed_on_our_resources_only() -> None:
     """Many patients, orders, days and draft fields: one template per regimen, nothing a request sent."""
     validated_template.cache_clear()
+    suggestions._TEMPLATES.clear()
     for n in range(40):
         nx_draft = {k: v for k, v in draft(note=[{"text": f"note {n}"}]).items() if k != "subject"}
         made = regimen_request(
@@ -115,6 +122,7 @@ def test_templates_are_keyed_on_our_resources_only() -> None:
         assert made["subject"] == {"reference": f"Patient/pat-{n}"} and made["id"] == f"o-{n}"
         assert made["note"] == [{"text": f"note {n}"}]
     assert validated_template.cache_info().currsize == 1
+    assert list(suggestions._TEMPLATES) == [(REGIMENS[0], "order", True, _DISPENSING, TERM)]
 
 
 @pytest.mark.parametrize(
@@ -135,3 +143,13 @@ def test_validated_fields(fields: dict[str, Any], expected: str | None) -> None:
 def test_an_invalid_resource_is_refused_with_the_count_of_errors() -> None:
     with pytest.raises(FhirValidationError, match=r"invalid MedicationRequest: \d+ errors"):
         validated({"resourceType": "MedicationRequest", "status": "not-a-status"})
+
+
+def test_a_template_follows_the_policy_it_was_made_for() -> None:
+    """Two policies with different dispensing figures: each suggestion is its own policy's."""
+    start = date(2026, 11, 25)
+    for days in (90, 365, 180):
+        policy = Policy(course_usual_days=days)
+        made = regimen_request(nx_order(draft(), "draft-1"), REGIMENS[0], "p-1", start, policy, TERM)
+        end = made["dispenseRequest"]["validityPeriod"]["end"]
+        assert end == date.fromordinal(start.toordinal() + days).isoformat()

@@ -152,6 +152,33 @@ def _our_request(
     }
 
 
+_TEMPLATES: dict[tuple[Any, ...], bytes] = {}
+_TEMPLATE_LIMIT = 256  # regimens x intents x with/without id, per policy in use
+
+
+def _template(regimen: Regimen, intent: str, with_id: bool, policy: Policy, term: Terminology) -> bytes:
+    """Our suggestion for a sentinel patient, order and start day, validated once.  Keyed on what makes
+    it - the regimen, the intent, the policy's dispensing figures, the value sets - never on anything
+    a request sent."""
+    dispensing = (
+        policy.course_usual_days,
+        policy.xr_interval_days,
+        policy.oral_fill_days,
+        policy.oral_tablet_mg,
+    )
+    key = (regimen, intent, with_id, dispensing, term)
+    found = _TEMPLATES.get(key)
+    if found is None:
+        template = _our_request(regimen, intent, _SENTINEL_PATIENT, _SENTINEL_START, policy, term)
+        if with_id:
+            template["id"] = _SENTINEL_ORDER
+        found = validated_template(orjson.dumps(template))
+        if len(_TEMPLATES) >= _TEMPLATE_LIMIT:
+            _TEMPLATES.clear()
+        _TEMPLATES[key] = found
+    return found
+
+
 def _validated_directly(resource: dict[str, Any], kept: dict[str, Any]) -> dict[str, Any]:
     """The draft's fields (or its id) may not be valid R4: then suggest without them."""
     for candidate in ({**resource, **kept}, resource):
@@ -181,9 +208,7 @@ def regimen_request(
     if not PLAIN_ID.fullmatch(patient_id) or (order_id is not None and not PLAIN_ID.fullmatch(order_id)):
         resource = _our_request(regimen, intent, patient_id, start, policy, term)
         return _validated_directly({**resource, "id": order_id} if order_id is not None else resource, kept)
-    template = _our_request(regimen, intent, _SENTINEL_PATIENT, _SENTINEL_START, policy, term)
-    if order_id is not None:
-        template["id"] = _SENTINEL_ORDER
+    template = _template(regimen, intent, order_id is not None, policy, term)
     course = timedelta(days=policy.course_usual_days)
     values = {  # dates first: a plain id may look like a date, never like a sentinel reference
         _SENTINEL_START.isoformat(): start.isoformat(),
@@ -192,6 +217,6 @@ def regimen_request(
     }
     if order_id is not None:
         values[_SENTINEL_ORDER] = order_id
-    ours = fill_template(validated_template(orjson.dumps(template)), values)
+    ours = fill_template(template, values)
     fields = validated_fields("MedicationRequest", kept) if kept else None
     return in_model_order({**ours, **fields}) if fields else ours

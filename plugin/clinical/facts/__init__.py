@@ -36,13 +36,14 @@ from plugin.clinical.facts.findings import (
 from plugin.clinical.facts.labs_and_plans import LAB_SETS, PLANNED_STATUS, liver_tests, planned_surgery
 from plugin.clinical.facts.medications import (
     ORDER_TYPES,
+    Medicine,
     classify_coded,
     classify_drug,
     is_ignored,
     opioid_exposure,
 )
 from plugin.clinical.facts.model import Evidence, Facts, NaltrexoneOrder, NaltrexoneUse, OpioidExposure
-from plugin.clinical.facts.supply import filled_orders
+from plugin.clinical.facts.supply import FilledOrders
 from plugin.clinical.facts.unreadable import (
     DEPENDENCE,
     OUD,
@@ -57,7 +58,7 @@ from plugin.clinical.facts.unreadable import (
 from plugin.clinical.hook_request import HookRequest
 from plugin.clinical.policy import Policy
 from plugin.clinical.terminology import Terminology
-from plugin.fhir.concepts import RXNORM
+from plugin.fhir.concepts import RXNORM, Concept
 from plugin.fhir.dates import order_start
 from plugin.fhir.medications import SUGGESTION_TAG, MedicationDef, MedicationUse
 from plugin.fhir.record import ReadRecord, Unreadable
@@ -129,19 +130,38 @@ def _unidentified(use: MedicationUse) -> bool:
     return not drug.words and not any(c.system == RXNORM for c in drug.codings)
 
 
+_Classified = tuple[frozenset[str], Medicine | None, frozenset[str]]
+
+
+def _classify(use: MedicationUse, term: Terminology, seen: dict[Concept, _Classified]) -> _Classified:
+    """(value sets of the drug's codes, its medicine, the sets its codes or words name), worked out once
+    per distinct drug of the record (a record repeats its drugs).  A naltrexone's form depends on the
+    entry's route, so that answer is not shared."""
+    drug = use.drug
+    key = drug.concept if not drug.ingredients and not drug.display else None
+    if key is not None and (known := seen.get(key)) is not None:
+        return known
+    coded = term.sets_of(drug.codings)  # one lookup per drug; every question below reads these
+    medicine = classify_coded(coded, drug.words, term, use.route_list)
+    named = coded | term.mentioned_sets(drug.words) if medicine is None and drug.words else coded
+    if key is not None and (medicine is None or medicine[0] == "opioid"):
+        seen[key] = (coded, medicine, named)
+    return coded, medicine, named
+
+
 def _record_medicines(
     read: ReadRecord, policy: Policy, term: Terminology, draft_refs: set[str], now: date
 ) -> _History:
     found = _History()
-    filled = filled_orders(u for u in read.medication_uses if u.kind == "MedicationDispense")
+    filled = FilledOrders(read.medication_uses)
+    draft_kinds = {ref.partition("/")[0] for ref in draft_refs}
+    seen: dict[Concept, _Classified] = {}
     for use in read.medication_uses:
-        if not use.drug.readable or (draft_refs and use.reference in draft_refs):
-            continue  # the draft under decision echoed by the EHR's search; unreadable ones are named
         drug = use.drug
-        coded = term.sets_of(drug.codings)  # one lookup per drug; every question below reads these
-        medicine = classify_coded(coded, drug.words, term, use.route_list)
+        if not drug.readable or (use.kind in draft_kinds and use.reference in draft_refs):
+            continue  # the draft under decision echoed by the EHR's search; unreadable ones are named
+        coded, medicine, named = _classify(use, term, seen)
         if medicine is None:
-            named = coded | term.mentioned_sets(drug.words) if drug.words else coded
             if RESCUE in coded or (not drug.codings and RESCUE in named):
                 if (rescue := rescue_evidence(use)) is not None:
                     found.rescue.append(rescue)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Container, Iterable
 from datetime import date
 
 from plugin.clinical.facts.model import Evidence, NaltrexoneForm, OpioidClass, OpioidExposure
@@ -134,7 +134,7 @@ def is_ongoing(use: MedicationUse) -> bool:
 
 
 def opioid_exposure(
-    use: MedicationUse, opioid_class: OpioidClass, policy: Policy, filled: frozenset[str] = frozenset()
+    use: MedicationUse, opioid_class: OpioidClass, policy: Policy, filled: Container[str] = frozenset()
 ) -> OpioidExposure | None:
     """The exposure one record entry documents, or None when it documents none (or no date: the
     caller names it as unreadable).  Every exposure says how its last dose was estimated."""

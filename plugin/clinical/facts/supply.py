@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Container, Iterable, Sequence
 
 from plugin.clinical.facts.last_dose import (
     Dose,
@@ -58,7 +58,7 @@ def read_order(use: MedicationUse, filled: bool) -> Order:
     )
 
 
-def estimate(use: MedicationUse, default_days: int, filled: frozenset[str] = frozenset()) -> Estimate | None:
+def estimate(use: MedicationUse, default_days: int, filled: Container[str] = frozenset()) -> Estimate | None:
     """The estimated last dose of an entry that is not ongoing, and how it was made (docs/last-dose.md)."""
     if use.kind in ORDER_TYPES:
         return order_estimate(read_order(use, f"{use.kind}/{use.id}" in filled), default_days)
@@ -84,7 +84,21 @@ def filled_orders(dispenses: Iterable[MedicationUse]) -> frozenset[str]:
     return frozenset(
         f"MedicationRequest/{ref.id}"
         for d in dispenses
-        if d.status not in NOT_FILLED
+        if d.kind == "MedicationDispense" and d.status not in NOT_FILLED
         for ref in d.authorizing
         if ref.id and ref.type in (None, "MedicationRequest")
     )
+
+
+class FilledOrders(Container[str]):
+    """``filled_orders`` of a record's medication entries, worked out when an order first asks (most
+    records have no opioid order whose supply needs it)."""
+
+    def __init__(self, uses: Sequence[MedicationUse]) -> None:
+        self._uses = uses
+        self._orders: frozenset[str] | None = None
+
+    def __contains__(self, reference: object) -> bool:
+        if self._orders is None:
+            self._orders = filled_orders(self._uses)
+        return reference in self._orders

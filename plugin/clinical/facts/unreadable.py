@@ -80,21 +80,30 @@ def suspect_observations(every: Iterable[Any], index: CodedIndex, term: Terminol
     screens = {id(o) for o in index.coded(SCREENING)}
     out = []
     for o in every:
+        if not o.has_components:  # the usual observation: only its own code to look at
+            code = o.code
+            if code is not None and code.words and id(o) not in screens and _names_a_screen(code, term):
+                out.append(Unreadable(o.reference, o.key, "code"))
+            continue
         if o.components_damaged:
             out.append(Unreadable(o.reference, o.key, "components"))
             continue
-        for part in (o.result, *o.components) if o.has_components else (o.result,):
+        for part in (o.result, *o.components):
             code = part.code
             if part is not o.result and (code is None or not code.readable or code.damaged):
                 out.append(Unreadable(o.reference, o.key, "component code"))  # a panel's result, unnamed
                 break
             if code is None or (part is o.result and id(o) in screens):
                 continue
-            named = term.mentioned_sets(code.words) & _SCREEN_WORDS if code.words else frozenset()
-            if named and not term.any_in(SCREENING, code.codings):
+            if code.words and _names_a_screen(code, term):
                 out.append(Unreadable(o.reference, o.key, "code"))
                 break
     return out
+
+
+def _names_a_screen(code: Any, term: Terminology) -> bool:
+    """Words that name a screen or an opioid, under a code no screening value set knows."""
+    return bool(term.mentioned_sets(code.words) & _SCREEN_WORDS) and not term.any_in(SCREENING, code.codings)
 
 
 def suspect_activities(activities: Iterable[Any]) -> list[Unreadable]:
