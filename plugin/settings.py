@@ -19,6 +19,7 @@ ENV_PREFIX = "NALTREXONE_CDS_"
 DEFAULT_FHIR_TIMEOUT_S = 2.0
 DEFAULT_MAX_BODY_BYTES = 5 * 1024 * 1024
 DEFAULT_CLIENT_TIMEOUT_S = 10.0  # headers in full / longest pause in a body (serve's proxy)
+DEFAULT_WORKER_TIMEOUT_S = 30.0  # a request running longer is stuck: serve ends its worker
 DEFAULT_JWKS_CACHE_S = 300
 # A FHIR Bundle nests ~15 levels inside a hook request; 64 leaves room, and stops stack-exhaustion payloads.
 DEFAULT_MAX_JSON_DEPTH = 64
@@ -62,6 +63,7 @@ class Settings:
     threads: int = 0
     proxy: str = "nginx"  # "nginx": serve buffers every request in nginx first | "none"
     client_timeout: float = DEFAULT_CLIENT_TIMEOUT_S
+    worker_timeout: float = DEFAULT_WORKER_TIMEOUT_S
 
     @property
     def dev_mode(self) -> bool:
@@ -99,6 +101,7 @@ FORMS: dict[str, str] = {
     "threads": "a whole number >= 0 (0: the default)",
     "proxy": "'nginx' or 'none'",
     "client_timeout": "a number of seconds > 0, e.g. 10",
+    "worker_timeout": "a number of seconds above NALTREXONE_CDS_FHIR_TIMEOUT, e.g. 30 (0: no watchdog)",
 }
 # Smallest accepted value of the numeric settings (fhir_timeout must be above it).
 _MINIMUM: dict[str, float] = {
@@ -111,6 +114,7 @@ _MINIMUM: dict[str, float] = {
     "max_json_entries": 1,
     "workers": 0,
     "threads": 0,
+    "worker_timeout": 0,
 }
 # NALTREXONE_CDS_* variables that are not service settings (read by seed-fhir and by the tests).
 OTHER_VARIABLES = frozenset({"SCENARIOS_DIR", "TEST_POSTGRES_URL"})

@@ -119,10 +119,12 @@ def _create_app() -> Any:
 
 def prepare_worker_app(app: Any) -> Any:
     """What a worker does to its app before serving (``bench.inprocess`` measures an app set up so)."""
+    from plugin.ops import watchdog
     from plugin.ops.metrics import observe_card_log_dropped
     from plugin.storage.store import get_store
 
     get_store(app).start_background_writer(on_drop=observe_card_log_dropped)
+    watchdog.install(app, app.config["SETTINGS"].worker_timeout)  # a stuck request ends its worker
     return_large_blocks_to_the_os()
     freeze_startup_objects()
     return app
@@ -250,7 +252,9 @@ def check_configuration(settings: Settings) -> None:
     """What every worker would refuse, refused once here: before the port is bound or a file is made."""
     from plugin.auth import check_settings
     from plugin.clinical.policy import load_policy
+    from plugin.ops import watchdog
 
+    watchdog.check(settings)
     load_policy(settings.policy_file or None)
     if not settings.dev_mode:
         check_settings(settings)

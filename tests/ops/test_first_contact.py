@@ -45,6 +45,12 @@ ENV_ROWS = [
         "range",
     ),
     (
+        "WORKER_TIMEOUT",
+        "-1",
+        "NALTREXONE_CDS_WORKER_TIMEOUT='-1': expected a number of seconds above",
+        "range",
+    ),
+    (
         "NOW",
         "2026-11-25junk",
         "NALTREXONE_CDS_NOW='2026-11-25junk': expected an ISO date YYYY-MM-DD",
@@ -195,8 +201,18 @@ def _held_port() -> socket.socket:
             {"NALTREXONE_CDS_AUTH": "none", "NALTREXONE_CDS_POLICY_FILE": "missing.toml"},
             "policy file missing.toml",
         ),
+        (  # the watchdog would end calls still waiting, as they may, for FHIR
+            {"NALTREXONE_CDS_AUTH": "none", "NALTREXONE_CDS_WORKER_TIMEOUT": "2"},
+            "NALTREXONE_CDS_WORKER_TIMEOUT=2: expected a number of seconds above NALTREXONE_CDS_FHIR_TIMEOUT",
+        ),
     ],
-    ids=["jwt-without-public-url", "jwt-without-issuers", "bad-setting", "missing-policy-file"],
+    ids=[
+        "jwt-without-public-url",
+        "jwt-without-issuers",
+        "bad-setting",
+        "missing-policy-file",
+        "watchdog-within-fhir-timeout",
+    ],
 )
 def test_serve_refuses_before_binding_or_creating_files(
     tmp_path: Path, env: dict[str, str], says: str

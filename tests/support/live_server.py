@@ -8,7 +8,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -30,13 +30,15 @@ def live_server(
     timeout: float = 20.0,
     stderr_path: Path | None = None,
     port: int | None = None,
+    command: Sequence[str] = (str(CLI),),
 ) -> Iterator[str]:
     """Start the server as a subprocess group (on ``port``, else a free one), yield its base URL, stop it.
 
-    With ``stderr_path`` everything the server writes to stderr (its log) is kept in that file.
+    With ``stderr_path`` everything the server writes to stderr (its log) is kept in that file;
+    ``command`` is what runs ``serve`` (the CLI, or a test launcher around it).
     """
     port = port or free_port()
-    args = [str(CLI), "serve", "--host", "127.0.0.1", "--port", str(port)] + (["--dev"] if dev else [])
+    args = [*command, "serve", "--host", "127.0.0.1", "--port", str(port)] + (["--dev"] if dev else [])
     log_file = open(stderr_path, "wb") if stderr_path else None  # noqa: SIM115 - closed below
     proc = subprocess.Popen(
         args,
