@@ -131,7 +131,9 @@ class Terminology:
     def displayed_sets(self, text: str) -> frozenset[str]:
         """Names of every value set with a concept whose display is exactly ``text`` (case and spacing
         aside): a drug whose coding was lost but whose text copies it ("1.5 ML buprenorphine 200 MG/ML
-        Prefilled Syringe") is the product that display names, not just its ingredient."""
+        Prefilled Syringe") is the product that display names, not just its ingredient; a test or
+        finding whose text is a display ("6-Monoacetylmorphine [Presence] in Urine by Screen method") is
+        recognised as what it may be."""
         if len(text) > _MEMO_TEXT_CHARS:
             return _NONE
         return self._by_display.get(" ".join(text.lower().split()), _NONE)
@@ -198,13 +200,12 @@ def _reverse_index(
 
 
 def _display_index(valuesets: Iterable[dict[str, Any]]) -> dict[str, frozenset[str]]:
-    """normalised display -> names of the sets with a concept of that display (products only: a
-    display with a digit, so that ingredient names stay keywords)."""
+    """normalised display -> names of the sets with a concept of that display."""
     names: dict[str, set[str]] = {}
     for vs in valuesets:
         for c in vs.get("expansion", {}).get("contains", []):
             display = " ".join(c.get("display", "").lower().split())
-            if _DIGIT.search(display):
+            if display:
                 names.setdefault(display, set()).add(vs["id"])
     return {display: frozenset(found) for display, found in names.items()}
 

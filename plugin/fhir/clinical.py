@@ -99,9 +99,8 @@ class Observation(View):
 
     @property
     def components_damaged(self) -> bool:
-        """component was sent but none of it is an object."""
-        raw = self._raw.get("component")
-        return bool(raw) and not self.components
+        """component was sent (null, ``{}``, ``[]`` included) but none of it is a readable object."""
+        return "component" in self._raw and not any(c._raw for c in self.components)
 
     @property
     def has_components(self) -> bool:

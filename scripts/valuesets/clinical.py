@@ -93,6 +93,34 @@ OPIOID_FREE_ANALYTES = (
 )
 
 
+# Words that name an opioid urine test (its analyte or metabolite) when its LOINC coding is missing.
+SCREEN_WORDS = [
+    "opiates",
+    "opiate",
+    "6-monoacetylmorphine",
+    "monoacetylmorphine",
+    "6-mam",
+    "6mam",
+    "eddp",
+    "norfentanyl",
+    "norbuprenorphine",
+    "noroxycodone",
+    "nortramadol",
+]
+# Urine drug screen panels (a result without its components says nothing), and the words such a panel is
+# named by under a local code.
+PANEL_SOURCE = "all-urine-drug-screening-tests.json"
+IS_PANEL = has_any("drugs of abuse", "drug screening")
+PANEL_WORDS = [
+    "drugs of abuse",
+    "drug screen",
+    "drugs screen",
+    "drug panel",
+    "tox screen",
+    "toxicology screen",
+]
+
+
 def urine_screens(ref: Path) -> list[dict]:
     tests = dedupe(c for rel in UDS_SOURCES for c in read(ref, rel))
     tests = dedupe([*tests, *(c for c in read(ref, TRAMADOL_SOURCE) if TRAMADOL_TEST(c[2].lower()))])
@@ -105,8 +133,22 @@ def urine_screens(ref: Path) -> list[dict]:
             "Opioid urine drug tests (agonists only)",
             SRC + "CDC opioid UDS class sets + opioid-urine-drug-screening + the tramadol/N-nortramadol "
             "tests of the CDC non-opioid UDS set (tramadol is an opioid agonist), minus naltrexone/naloxone "
-            "analytes and cutoff codes (R4).",
+            "analytes and cutoff codes (R4). Designations: test and metabolite words that name an opioid "
+            "urine test under a local code (a text-only result is named as unreadable, not ignored).",
             agonist_tests,
+            {agonist_tests[0][1]: SCREEN_WORDS},
+        ),
+        valueset(
+            "urine-drug-screen-panel",
+            "Urine drug screen panels",
+            SRC
+            + "the drugs-of-abuse and drug screening panels of the CDC all-urine-drug-screening-tests set. "
+            "A panel Observation with neither a result nor components is named as unreadable: its findings "
+            "are not in the record (R4). Designations are the words a local code's text uses.",
+            panels := [
+                c for c in read(ref, PANEL_SOURCE) if "panel" in c[2].lower() and IS_PANEL(c[2].lower())
+            ],
+            {panels[0][1]: PANEL_WORDS},
         ),
         valueset(
             "opioid-free-screen-analytes",

@@ -16,6 +16,12 @@ from tests.paths import SCENARIOS
 MR0 = ("prefetch", "medicationRequests", "entry", 0, "resource")
 PROC0 = ("prefetch", "procedures", "entry", 0, "resource")
 COND0 = ("prefetch", "conditions", "entry", 0, "resource")
+OBS0 = ("prefetch", "observations", "entry", 0, "resource")
+CHALLENGE, PANEL, HEROIN = (
+    "rw-failed-naloxone-challenge-yesterday",
+    "rw-uds-panel-components-local-codes-first",
+    "rw-uds-preliminary-positive-heroin",
+)
 # (scenario, path from the request's root, mutation kind, reason)
 ROWS: list[tuple[str, tuple[str | int, ...], str, str]] = [
     ("rw-detox-lofexidine-active", (*MR0, "status"), DROP, "lofexidine without a status may be active"),
@@ -66,6 +72,49 @@ ROWS: list[tuple[str, tuple[str | int, ...], str, str]] = [
         "object",
         "interpretation {} is damaged, not 'no interpretation'",
     ),
+    (CHALLENGE, (*OBS0, "effectiveDateTime"), "null", "a failed challenge without a readable date"),
+    (CHALLENGE, (*OBS0, "effectiveDateTime"), DROP, "a failed challenge without any date"),
+    (
+        CHALLENGE,
+        (*OBS0, "code", "coding"),
+        DROP,
+        "the challenge's coding lost, its text is the finding's display",
+    ),
+    (
+        "r5-failed-naloxone-challenge",
+        (*COND0, "code", "coding"),
+        DROP,
+        "a failed-challenge condition known only by its text",
+    ),
+    (
+        "rw-detox-clonidine-for-withdrawal-reason-object",
+        (*MR0, "reasonCode", "coding"),
+        DROP,
+        "clonidine's reason in words only: 'Opioid dependence with withdrawal'",
+    ),
+    (
+        "rw-detox-clonidine-for-withdrawal-reason-object",
+        (*MR0, "reasonCode"),
+        DROP,
+        "clonidine without any reason while opioid dependence is on record",
+    ),
+    (
+        "rw-statement-active-no-dates-methadone",
+        ("prefetch", "medicationStatements", "entry", 0, "resource", "status"),
+        DROP,
+        "an opioid statement without a status: active or not is unknown",
+    ),
+    (
+        "rw-uds-methadone-eddp-pos-opiates-neg-later",
+        (*OBS0, "code", "coding"),
+        DROP,
+        "an EDDP screen known only by its text (a LOINC display word for word)",
+    ),
+    (PANEL, (*OBS0, "component"), DROP, "a drug screen panel without its components"),
+    (PANEL, (*OBS0, "component"), "null", "panel components null"),
+    (PANEL, (*OBS0, "component"), "object", "panel components {}"),
+    (HEROIN, (*OBS0, "code", "coding"), DROP, "a 6-MAM screen known only by its text"),
+    (HEROIN, (*OBS0, "valueString"), DROP, "a preliminary screen without its result: the result is pending"),
     (
         "r3-xr-buprenorphine-120-days",
         (

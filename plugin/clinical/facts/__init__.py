@@ -53,6 +53,7 @@ from plugin.clinical.facts.unreadable import (
     suspect_activities,
     suspect_conditions,
     suspect_observations,
+    undated_challenges,
     unreadable_reasons,
 )
 from plugin.clinical.hook_request import HookRequest
@@ -150,7 +151,7 @@ def _classify(use: MedicationUse, term: Terminology, seen: dict[Concept, _Classi
 
 
 def _record_medicines(
-    read: ReadRecord, policy: Policy, term: Terminology, draft_refs: set[str], now: date
+    read: ReadRecord, policy: Policy, term: Terminology, draft_refs: set[str], now: date, oud: bool = False
 ) -> _History:
     found = _History()
     filled = FilledOrders(read.medication_uses)
@@ -168,7 +169,7 @@ def _record_medicines(
             elif named & WITHDRAWAL_MEDICINES:
                 if (managed := withdrawal_medicine(use, drug, term)) is not None:
                     found.detox.append(managed)
-                elif (part := unverified_withdrawal(use, drug, term)) is not None:
+                elif (part := unverified_withdrawal(use, drug, term, oud)) is not None:
                     found.unreadable.append(Unreadable(use.reference, use.key, part))
             elif _unidentified(use) and not is_ignored(use):
                 found.unidentified.append(use.reference)
@@ -217,16 +218,18 @@ def build_facts(
     orders, drafted_opioids = naltrexone_orders(request, term, read.medications)
     opioid_drafts, rescue_drafts = classify_drafts(request.orders, read.medications, term)
     draft_refs = {o.reference for o in request.orders if o.reference}
-    history = _record_medicines(read, policy, term, draft_refs, now)
+    conditions = CodedIndex(read.conditions, term)
+    oud = bool(conditions.coded(OUD) or conditions.coded(DEPENDENCE) or conditions.coded(WITHDRAWAL))
+    history = _record_medicines(read, policy, term, draft_refs, now, oud)
     activities = [a for kind in ("Encounter", "Procedure", "EpisodeOfCare") for a in read.of(kind)]
     observations = CodedIndex(read.observations, term)
-    conditions = CodedIndex(read.conditions, term)
     screened = _unique([*observations.coded(SCREENING), *observations.with_components])
     positive, negative, unread_screens, kept = opioid_screens(screened, term, policy, now)
     unreadable = [*read.unreadable, *history.unreadable]
     unreadable += [Unreadable(o.reference, o.key, part) for o, part in unread_screens]
     unreadable += suspect_conditions(conditions, read.conditions, term)
     unreadable += suspect_observations(read.observations, observations, term)
+    unreadable += undated_challenges(observations)
     unreadable += suspect_activities(activities)
     unreadable += [Unreadable(a.reference, a.key, part) for a, part in unverified_detox(activities, term)]
     return Facts(

@@ -49,9 +49,21 @@ def is_taper(use: MedicationUse, now: date) -> bool:
     return len(steps) >= 2 and any(d.bounds.end is not None and d.bounds.end >= now for d in dosages)
 
 
-def _medicine(use: MedicationUse, drug: Drug, term: Terminology) -> str | None:
+_FOR_WITHDRAWAL = ("opioid-use-disorder", "opioid-withdrawal-condition")
+
+
+def _for_withdrawal(use: MedicationUse, term: Terminology) -> bool:
+    """Its reason is opioid use disorder or withdrawal: by code, or (the coding lost) by its words."""
+    reasons = use.reasons
+    if term.any_in("opioid-use-disorder", [c for r in reasons for c in r.codings]):
+        return True
+    return any(term.mentions(name, r.words) for r in reasons if r.words for name in _FOR_WITHDRAWAL)
+
+
+def _medicine(use: MedicationUse, drug: Drug, term: Terminology, oud: bool = False) -> str | None:
     """Which withdrawal medicine this is: lofexidine; clonidine only when it is for opioid use disorder;
-    "clonidine?" when its reason cannot be read; else None."""
+    "clonidine?" when its reason cannot be read, or there is none while opioid use disorder is on record
+    (``oud``); else None."""
     codings, text = drug.codings, drug.words
     if term.any_in("opioid-withdrawal-management", codings) or term.mentions(
         "opioid-withdrawal-management", text
@@ -59,9 +71,9 @@ def _medicine(use: MedicationUse, drug: Drug, term: Terminology) -> str | None:
         return "lofexidine"
     if not (term.any_in("clonidine", codings) or term.mentions("clonidine", text)):
         return None
-    if term.any_in("opioid-use-disorder", [c for r in use.reasons for c in r.codings]):
+    if _for_withdrawal(use, term):
         return "clonidine"
-    return "clonidine?" if use.reasons_damaged else None
+    return "clonidine?" if use.reasons_damaged or (oud and not use.reasons) else None
 
 
 def withdrawal_medicine(use: MedicationUse, drug: Drug, term: Terminology) -> Evidence | None:
@@ -72,15 +84,16 @@ def withdrawal_medicine(use: MedicationUse, drug: Drug, term: Terminology) -> Ev
     return Evidence(use.kind, use.id, when, drug.name or "withdrawal management")
 
 
-def unverified_withdrawal(use: MedicationUse, drug: Drug, term: Terminology) -> str | None:
+def unverified_withdrawal(use: MedicationUse, drug: Drug, term: Terminology, oud: bool = False) -> str | None:
     """The part that cannot be read of an entry that may be withdrawal management in progress: its
     status (not sent, or not a string) on lofexidine or clonidine for opioid use disorder, or the reason
-    of a clonidine that is (or may be) active.  None when it is read either way."""
-    medicine = _medicine(use, drug, term)
+    of a clonidine that is (or may be) active - or that has no reason at all while opioid use disorder is
+    on record (``oud``).  None when it is read either way."""
+    medicine = _medicine(use, drug, term, oud)
     if medicine is None or (use.status and use.status not in ACTIVE_MEDICATION):
         return None  # not withdrawal management, or stopped / completed / entered in error
     if medicine == "clonidine?":
-        return "reason"
+        return "reason" if use.reasons_damaged else "no reason given: clonidine may be for opioid withdrawal"
     return None if use.status else "status"
 
 

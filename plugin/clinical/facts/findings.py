@@ -84,16 +84,18 @@ def screen_result(part: Reading, term: Terminology, assay: Assay, policy: Policy
 
 
 def urine_tests(
-    observations: Iterable[Observation], term: Terminology, policy: Policy
-) -> tuple[list[UrineTest], list[Observation]]:
-    """(every opioid urine test result, screens with no readable result); panel components one by one.
+    observations: Iterable[Observation], term: Terminology, policy: Policy, now: date | None = None
+) -> tuple[list[UrineTest], list[tuple[Observation, str]]]:
+    """(every opioid urine test result, (screen, why) for screens with no readable result); panel
+    components one by one.
 
     A screen with no readable result at all (no value, or values of the wrong type) is returned so that
-    the answer names it: it may be the positive one.
+    the answer names it: it may be the positive one.  So is a screen still registered or preliminary
+    without a result, undated or within the look-back: the decision waits for it ("result pending").
     """
     assays = load_assays()
     tests: list[UrineTest] = []
-    unreadable: list[Observation] = []
+    unreadable: list[tuple[Observation, str]] = []
     for obs in observations:
         if obs.status in _NOT_RESULTS:
             continue
@@ -108,16 +110,23 @@ def urine_tests(
             evidence = Evidence("Observation", obs.id, obs.when, what)
             result = screen_result(part, term, assay, policy)
             tests.append(UrineTest(evidence, assay, result))
-            # No result yet is normal while a test is registered or preliminary; a result sent in a form
-            # that cannot be read (and did not say positive) may hide the positive, whatever the status.
+            # A result sent in a form that cannot be read (and did not say positive) may hide the
+            # positive, whatever the status; a test still pending may be the positive to come.
             pending = not part.has_value and obs.status in ("registered", "preliminary")
             empty = part.value_concept is not None and not part.value_concept.readable and result == "unknown"
             hidden = (not part.has_value and not pending) or (
                 (part.damaged or empty) and result != "positive"
             )
-            if hidden and obs not in unreadable:
-                unreadable.append(obs)
+            why = "result" if hidden else "result pending" if pending and _recent(obs, now, policy) else ""
+            if why and all(o is not obs for o, _ in unreadable):
+                unreadable.append((obs, why))
     return tests, unreadable
+
+
+def _recent(obs: Observation, now: date | None, policy: Policy) -> bool:
+    """Undated, or dated within the urine screen look-back (a test pending for months is abandoned)."""
+    when = obs.when
+    return when is None or now is None or (now - when).days <= policy.urine_screen_lookback_days
 
 
 def opioid_screens(
@@ -125,8 +134,8 @@ def opioid_screens(
 ) -> tuple[list[Evidence], list[UrineTest], list[tuple[Observation, str]], list[KeptPositive]]:
     """(positives that still stand, negative tests, (screen, unreadable part), why later negatives did
     not cancel): analyte by analyte (docs/urine-drug-screens.md)."""
-    tests, unreadable = urine_tests(observations, term, policy)
-    named = [(o, "result") for o in unreadable]
+    tests, named = urine_tests(observations, term, policy, now)
+    unreadable = [o for o, _ in named]
     # A positive without a readable date cannot be placed in the look-back: named, not dropped.
     undated = {t.evidence.resource_id for t in tests if t.result == "positive" and t.evidence.when is None}
     named += [(o, "date") for o in observations if o.id in undated and o not in unreadable]

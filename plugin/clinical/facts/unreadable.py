@@ -19,7 +19,8 @@ from plugin.fhir.record import Unreadable
 DEPENDENCE, OUD = "opioid-dependence-current", "opioid-use-disorder"
 WITHDRAWAL, SCREENING = "opioid-withdrawal-condition", "opioid-urine-drug-screening"
 CHALLENGE = "naloxone-challenge-failed"
-_SCREEN_WORDS = frozenset({SCREENING, "opioid-short-acting", "opioid-long-acting"})
+_SCREEN_WORDS = frozenset({SCREENING, "opioid-short-acting", "opioid-long-acting", CHALLENGE})
+PANEL = "urine-drug-screen-panel"
 
 _NAMED = 5  # unreadable entries named on the card, then "and N more"
 _KIND_WORDS = {
@@ -39,7 +40,7 @@ _TAKEN_AT = frozenset({"MedicationStatement", "MedicationAdministration"})
 def damaged(use: MedicationUse) -> list[Unreadable]:
     """What is unreadable about an opioid or naltrexone entry beyond its drug: status, dates, an open end."""
     out = []
-    if use.status_damaged:
+    if use.status_damaged or not use.status:  # FHIR requires it: without one, active or not is unknown
         out.append(Unreadable(use.reference, use.key, "status"))
     if use.when_damaged:
         out.append(Unreadable(use.reference, use.key, "date"))
@@ -68,25 +69,45 @@ def suspect_conditions(conditions: CodedIndex, every: Iterable[Any], term: Termi
                 out.append(Unreadable(c.reference, c.key, "date"))
     for c in every:
         if c.code is not None and not c.code.codings and c.code.text:
-            if term.mentioned_sets(c.code.words) & {DEPENDENCE, WITHDRAWAL, CHALLENGE, OUD}:
+            if _named(c.code.words, term) & {DEPENDENCE, WITHDRAWAL, CHALLENGE, OUD}:
                 out.append(Unreadable(c.reference, c.key, "code"))
     return out
 
 
+def _named(words: str, term: Terminology) -> frozenset[str]:
+    """The value sets a text names: by keyword, or by being one of their displays word for word."""
+    return term.mentioned_sets(words) | term.displayed_sets(words) if words else frozenset()
+
+
+def undated_challenges(index: CodedIndex) -> list[Unreadable]:
+    """Failed naloxone challenges recorded as Observations whose date cannot be read: R5 cannot place
+    them in its look-back."""
+    return [
+        Unreadable(o.reference, o.key, "date")
+        for o in index.coded(CHALLENGE)
+        if o.when is None and o.status not in ("entered-in-error", "cancelled")
+    ]
+
+
 def suspect_observations(every: Iterable[Any], index: CodedIndex, term: Terminology) -> list[Unreadable]:
-    """Observations that may be an opioid urine screen we could not read: components of the wrong type,
-    or a code no value set knows (a local code, a damaged LOINC) whose words name a screen or an opioid
-    ("OXYCODONE UR" under a local code)."""
-    screens = {id(o) for o in index.coded(SCREENING)}
+    """Observations that may be an opioid urine screen (or a failed challenge) we could not read:
+    components sent but unreadable, a drug screen panel with neither results nor components, or a code
+    no value set knows (a local code, a damaged LOINC) whose words name a screen or an opioid ("OXYCODONE
+    UR" under a local code) or are a screen's display word for word."""
+    screens = {id(o) for o in index.coded(SCREENING)} | {id(o) for o in index.coded(CHALLENGE)}
     out = []
     for o in every:
-        if not o.has_components:  # the usual observation: only its own code to look at
-            code = o.code
-            if code is not None and code.words and id(o) not in screens and _names_a_screen(code, term):
-                out.append(Unreadable(o.reference, o.key, "code"))
-            continue
         if o.components_damaged:
             out.append(Unreadable(o.reference, o.key, "components"))
+            continue
+        if not o.has_components:  # the usual observation: only its own code to look at
+            code = o.code
+            if code is None or id(o) in screens:
+                continue
+            if not o.result.has_value and _empty_panel(o, term):
+                out.append(Unreadable(o.reference, o.key, "result"))
+            elif code.words and _names_a_screen(code, term):
+                out.append(Unreadable(o.reference, o.key, "code"))
             continue
         for part in (o.result, *o.components):
             code = part.code
@@ -102,8 +123,20 @@ def suspect_observations(every: Iterable[Any], index: CodedIndex, term: Terminol
 
 
 def _names_a_screen(code: Any, term: Terminology) -> bool:
-    """Words that name a screen or an opioid, under a code no screening value set knows."""
-    return bool(term.mentioned_sets(code.words) & _SCREEN_WORDS) and not term.any_in(SCREENING, code.codings)
+    """Words that name a screen, an opioid or a failed challenge, under a code no screening or challenge
+    value set knows."""
+    return bool(_named(code.words, term) & _SCREEN_WORDS) and not term.sets_of(code.codings) & {
+        SCREENING,
+        CHALLENGE,
+    }
+
+
+def _empty_panel(o: Any, term: Terminology) -> bool:
+    """A urine drug screen panel (by code or name) sent with neither results nor components: what it
+    found is not in the record."""
+    if o.status in ("entered-in-error", "cancelled") or o.code is None:
+        return False
+    return term.any_in(PANEL, o.code.codings) or PANEL in _named(o.code.words, term)
 
 
 def suspect_activities(activities: Iterable[Any]) -> list[Unreadable]:

@@ -177,6 +177,40 @@ UNVERIFIED_MEDICINE_ROWS: list[tuple[dict[str, Any], str, str | None, str]] = [
     ({}, CLONIDINE, None, "clonidine without status or reason: nothing says withdrawal"),
     ({}, "metformin 500 MG Oral Tablet", None, "not a withdrawal medicine"),
 ]
+OUD_REASON_TEXT = {"text": "Opioid dependence with withdrawal"}
+# (fields, opioid use disorder on record?, the part named or None, withdrawal management?, reason)
+OUD_ROWS: list[tuple[dict[str, Any], bool, str | None, bool, str]] = [
+    (
+        {"status": "active"},
+        True,
+        "no reason given: clonidine may be for opioid withdrawal",
+        False,
+        "OUD, no reason",
+    ),
+    ({"status": "active"}, False, None, False, "no reason and no opioid use disorder: blood pressure"),
+    ({"status": "active", "reasonCode": [HTN]}, True, None, False, "OUD, but clonidine for blood pressure"),
+    ({"status": "active", "reasonCode": OUD_REASON_TEXT}, False, None, True, "the reason in words only"),
+    (
+        {"status": "active", "reasonCode": {"text": "hypertension"}},
+        True,
+        None,
+        False,
+        "a worded other reason",
+    ),
+    ({"status": "completed"}, True, None, False, "stopped clonidine without reason: not in progress"),
+]
+
+
+@pytest.mark.parametrize(
+    ("fields", "oud", "part", "managed", "reason"), OUD_ROWS, ids=[r[4] for r in OUD_ROWS]
+)
+def test_clonidine_reason_words_and_absence(
+    fields: dict[str, Any], oud: bool, part: str | None, managed: bool, reason: str
+) -> None:
+    use = read_medication_use({"resourceType": "MedicationRequest", **fields}, "k", {})
+    drug = Drug(EMPTY, display=CLONIDINE)
+    assert unverified_withdrawal(use, drug, TERM, oud) == part, reason
+    assert (withdrawal_medicine(use, drug, TERM) is not None) is managed, reason
 
 
 @pytest.mark.parametrize(
