@@ -30,8 +30,6 @@ PROFILES_DIR = next(
 _DIGIT = re.compile(r"\d")
 _BRAND = re.compile(r"\[([^\[\]]{2,60})\]\s*$")
 _NONE: frozenset[str] = frozenset()
-# Bounds of the per-process memos (system spellings, short free texts): hostile input cannot grow them.
-_MEMO_LIMIT = 4096
 _MEMO_TEXT_CHARS = 200
 
 
@@ -48,8 +46,7 @@ class Terminology:
     def __init__(self, valuesets: Iterable[dict[str, Any]]) -> None:
         self._sets: dict[str, dict[str, Any]] = {}
         self._index: dict[str, frozenset[tuple[str, str]]] = {}
-        self._keywords: dict[str, re.Pattern[str]] = {}
-        alternatives: list[str] = []
+        keywords: dict[str, set[str]] = {}
         for vs in valuesets:
             contains = vs.get("expansion", {}).get("contains", [])
             self._sets[vs["id"]] = vs
@@ -63,14 +60,10 @@ class Terminology:
             brands = (_BRAND.search(c.get("display", "")) for c in contains)
             words |= {m.group(1).strip().lower() for m in brands if m}
             if words:
-                alternatives.append(_alternatives(words))
-                self._keywords[vs["id"]] = _word_pattern(alternatives[-1])
+                keywords[vs["id"]] = words
         self._by_code = _reverse_index(self._index)
         self._by_display = _display_index(self._sets.values())
-        # Prefilter: it matches somewhere iff some set's pattern does (the same words and boundaries).
-        self._any_keyword = _word_pattern("|".join(alternatives)) if alternatives else None
-        self._systems: dict[str, str] = {}
-        self._mentioned: dict[str, frozenset[str]] = {}
+        self._keywords = _KeywordIndex(keywords)
 
     @property
     def names(self) -> list[str]:
@@ -118,15 +111,7 @@ class Terminology:
         return by_system.get(self._system(coding.get("system")), _NONE)
 
     def _system(self, raw: object) -> str:
-        """``normalise_system``, remembered per spelling (a record repeats a handful of systems)."""
-        if not isinstance(raw, str):
-            return ""
-        system = self._systems.get(raw)
-        if system is None:
-            system = normalise_system(raw)
-            if len(self._systems) < _MEMO_LIMIT:
-                self._systems[raw] = system
-        return system
+        return normalise_system(raw) if isinstance(raw, str) else ""
 
     def displayed_sets(self, text: str) -> frozenset[str]:
         """Names of every value set with a concept whose display is exactly ``text`` (case and spacing
@@ -140,29 +125,12 @@ class Terminology:
 
     def mentions(self, name: str, text: str) -> bool:
         """True when free text names a keyword (designation) of the value set."""
-        if len(text) <= _MEMO_TEXT_CHARS:
-            return name in self.mentioned_sets(text)
-        pattern = self._keywords.get(name)
-        return bool(pattern and pattern.search(text.lower()))
+        return name in self._keywords.sets(text.lower())
 
     def mentioned_sets(self, text: str) -> frozenset[str]:
-        """Names of every value set whose keywords ``text`` mentions (``mentions`` for all sets at once).
-
-        One search of all keywords rules out the usual text (no keyword at all); short texts, which
-        repeat across a record (drug names), are remembered.
-        """
-        found = self._mentioned.get(text)
-        if found is not None:
-            return found
-        lowered = text.lower()
-        found = _NONE
-        if self._any_keyword is not None and self._any_keyword.search(lowered):
-            found = frozenset(name for name, p in self._keywords.items() if p.search(lowered))
-        if len(text) <= _MEMO_TEXT_CHARS:
-            if len(self._mentioned) >= _MEMO_LIMIT:
-                self._mentioned.clear()
-            self._mentioned[text] = found
-        return found
+        """Names of every value set whose keywords ``text`` mentions (``mentions`` for all sets at once):
+        each word of the text looked up in an index made at start-up; nothing about the text is kept."""
+        return self._keywords.sets(text.lower())
 
     def first(self, name: str) -> Coded:
         """The set's first concept: by convention the product used in suggestions."""
@@ -176,13 +144,77 @@ class Terminology:
         ]
 
 
-def _alternatives(words: set[str]) -> str:
-    """Longest first, so that a longer keyword wins over its prefix."""
-    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+_RUN = re.compile(r"\w+")
 
 
-def _word_pattern(alternatives: str) -> re.Pattern[str]:
-    return re.compile(rf"\b({alternatives})\b")
+def _is_word(char: str) -> bool:
+    """A word character for one character, as the regex module has it (Unicode letters, digits, "_")."""
+    return char.isalnum() or char == "_"
+
+
+class _KeywordIndex:
+    r"""Where free text names a keyword, at word boundaries (``\b(keyword)\b`` of each set), found by
+    dictionary lookups: a keyword that starts with a word character can only start where a run of word
+    characters starts, and that run must be the keyword's own first run; so each run of the text is
+    looked up, and the few keywords it starts are compared in place.  The rare keywords that start with
+    another character keep a regex per set."""
+
+    def __init__(self, keywords: dict[str, set[str]]) -> None:
+        by_head: dict[str, dict[str, set[str]]] = {}
+        self._odd: dict[str, re.Pattern[str]] = {}
+        for name, words in keywords.items():
+            odd = []
+            for word in words:
+                head = _RUN.match(word)
+                if head is None:
+                    odd.append(word)
+                else:
+                    by_head.setdefault(head.group(), {}).setdefault(word, set()).add(name)
+            if odd:
+                alternatives = "|".join(re.escape(w) for w in sorted(odd, key=len, reverse=True))
+                self._odd[name] = re.compile(rf"\b({alternatives})\b")
+        self._by_head = {
+            head: tuple((word, frozenset(names), _is_word(word[-1])) for word, names in found.items())
+            for head, found in by_head.items()
+        }
+
+    def sets(self, lowered: str) -> frozenset[str]:
+        found: frozenset[str] = _NONE
+        by_head = self._by_head
+        heads = by_head.keys() & _RUN.findall(lowered)
+        for head in heads:  # usually none: the text names no keyword
+            at = lowered.find(head)
+            while at != -1:
+                if at == 0 or not _is_word(lowered[at - 1]):  # a word boundary before it
+                    found = self._at(lowered, at, by_head[head], found)
+                at = lowered.find(head, at + 1)
+        return self._odd_sets(lowered, found)
+
+    @staticmethod
+    def _at(
+        lowered: str,
+        start: int,
+        candidates: tuple[tuple[str, frozenset[str], bool], ...],
+        found: frozenset[str],
+    ) -> frozenset[str]:
+        """``found`` and the sets of every candidate keyword written at ``start``, ending on a word
+        boundary (its last character and the next one differ in wordness; the end of text counts as
+        not a word)."""
+        size = len(lowered)
+        for word, names, word_end in candidates:
+            if not lowered.startswith(word, start):
+                continue
+            end = start + len(word)
+            if (_is_word(lowered[end]) == word_end) if end < size else not word_end:
+                continue
+            found = found | names if found else names
+        return found
+
+    def _odd_sets(self, lowered: str, found: frozenset[str]) -> frozenset[str]:
+        for name, pattern in self._odd.items():
+            if name not in found and pattern.search(lowered):
+                found = found | {name}
+        return found
 
 
 def _reverse_index(

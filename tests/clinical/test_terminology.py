@@ -15,12 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from plugin.clinical.facts.medications import _BY_CODE, _OPIOID_SETS, classify_medicine
-from plugin.clinical.terminology import (
-    _MEMO_LIMIT,
-    PROFILES_DIR,
-    Terminology,
-    normalise_system,
-)
+from plugin.clinical.terminology import PROFILES_DIR, Terminology, normalise_system
 from plugin.fhir.concepts import _SYSTEM_ALIASES
 
 VALUESETS = [json.loads(p.read_text()) for p in sorted((PROFILES_DIR / "valuesets").glob("*.json"))]
@@ -165,11 +160,34 @@ def test_classify_medicine_agrees_with_the_per_set_order() -> None:
             assert medicine is None, coding
 
 
-def test_memos_stay_bounded() -> None:
+SEPARATORS = ["", " ", "/", "-", "_", "x", "(", ")", "é", "1", "[", "]", ",", ".", "İ", "\u00b2"]
+
+
+@settings(max_examples=1500, deadline=None)
+@given(
+    st.sampled_from(KEYWORD_TEXTS),
+    st.sampled_from(KEYWORD_TEXTS),
+    st.integers(0, 80),
+    st.sampled_from(SEPARATORS),
+    st.sampled_from(SEPARATORS),
+    st.booleans(),
+)
+def test_keywords_inside_other_text_match_the_per_set_check(
+    text: str, keyword: str, at: int, before: str, after: str, upper: bool
+) -> None:
+    """A keyword (or a piece of one) put anywhere in other text, glued or separated: word boundaries
+    are where the per-set regexes have them."""
+    inserted = keyword.upper() if upper else keyword[: max(1, len(keyword) - at % 3)]
+    mixed = text[:at] + before + inserted + after + text[at:]
+    assert TERM.mentioned_sets(mixed) == reference_mentioned(mixed), mixed
+
+
+def test_nothing_about_a_text_or_a_coding_is_remembered() -> None:
+    """No per-process memo keyed on what a request sends: the terminology's state does not grow."""
     term = Terminology(VALUESETS)
-    for i in range(_MEMO_LIMIT + 50):
-        term.mentioned_sets(f"drug {i}")
+    before = {name: len(value) for name, value in vars(term).items() if hasattr(value, "__len__")}
+    for i in range(500):
+        term.mentioned_sets(f"drug {i} naltrexone")
         term.sets_of([{"system": f"http://example.org/{i}", "code": "7243"}])
-    assert len(term._mentioned) <= _MEMO_LIMIT
-    assert len(term._systems) <= _MEMO_LIMIT
+    assert {name: len(value) for name, value in vars(term).items() if hasattr(value, "__len__")} == before
     assert term.sets_of([{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "7243"}])

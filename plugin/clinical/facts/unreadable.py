@@ -96,6 +96,7 @@ def suspect_observations(every: Iterable[Any], index: CodedIndex, term: Terminol
     UR" under a local code) or are a screen's display word for word."""
     screens = {id(o) for o in index.coded(SCREENING)} | {id(o) for o in index.coded(CHALLENGE)}
     out = []
+    seen: dict[Any, bool] = {}  # a record repeats its tests: each distinct code is asked once
     for o in every:
         if o.components_damaged:
             out.append(Unreadable(o.reference, o.key, "components"))
@@ -106,7 +107,7 @@ def suspect_observations(every: Iterable[Any], index: CodedIndex, term: Terminol
                 continue
             if not o.result.has_value and _empty_panel(o, term):
                 out.append(Unreadable(o.reference, o.key, "result"))
-            elif code.words and _names_a_screen(code, term):
+            elif code.words and _names_a_screen(code, term, seen):
                 out.append(Unreadable(o.reference, o.key, "code"))
             continue
         for part in (o.result, *o.components):
@@ -116,19 +117,23 @@ def suspect_observations(every: Iterable[Any], index: CodedIndex, term: Terminol
                 break
             if code is None or (part is o.result and id(o) in screens):
                 continue
-            if code.words and _names_a_screen(code, term):
+            if code.words and _names_a_screen(code, term, seen):
                 out.append(Unreadable(o.reference, o.key, "code"))
                 break
     return out
 
 
-def _names_a_screen(code: Any, term: Terminology) -> bool:
+def _names_a_screen(code: Any, term: Terminology, seen: dict[Any, bool]) -> bool:
     """Words that name a screen, an opioid or a failed challenge, under a code no screening or challenge
-    value set knows."""
-    return bool(_named(code.words, term) & _SCREEN_WORDS) and not term.sets_of(code.codings) & {
-        SCREENING,
-        CHALLENGE,
-    }
+    value set knows.  ``seen``: the answers for this record's codes so far (a record repeats its tests)."""
+    found = seen.get(code)
+    if found is None:
+        found = bool(_named(code.words, term) & _SCREEN_WORDS) and not term.sets_of(code.codings) & {
+            SCREENING,
+            CHALLENGE,
+        }
+        seen[code] = found
+    return found
 
 
 def _empty_panel(o: Any, term: Terminology) -> bool:
