@@ -47,6 +47,8 @@ EHR = ("https://ehr.example.org/fhir",)
         ("http://localhost:8090/fhir", EHR, True, False),
         ("http://127.0.0.1:8090/fhir", ("http://127.0.0.1:8090/fhir",), True, True),
         ("http://192.0.2.2:8090/fhir", (), True, False),  # dev mode does not open the network
+        ("http://0.0.0.0:8090/fhir", (), True, False),  # reaches this host, but is not loopback
+        ("http://[::]:8090/fhir", (), True, False),
         ("http://169.254.169.254/latest/meta-data", (), True, False),
     ],
 )
