@@ -22,6 +22,8 @@ UDS_SOURCES = [
 # N-nortramadol) among the non-opioid ones: they are taken from there by name.
 TRAMADOL_SOURCE = "non-opioid-urine-drug-screening.json"
 TRAMADOL_TEST = has_any("tramadol", "nortramadol", "n-nortramadol")
+# A cutoff code reports the lab's threshold, not a result: "cutoff" in a long name, "CtO" in a short one.
+CUTOFF = has_any("cutoff", "cto")
 ANTAGONIST_ANALYTE = has_any(
     "naltrexone", "naltrexol", "naloxone", "naloxol", "nalmefene", r"6-\w*-naltrexol"
 )
@@ -124,17 +126,16 @@ PANEL_WORDS = [
 def urine_screens(ref: Path) -> list[dict]:
     tests = dedupe(c for rel in UDS_SOURCES for c in read(ref, rel))
     tests = dedupe([*tests, *(c for c in read(ref, TRAMADOL_SOURCE) if TRAMADOL_TEST(c[2].lower()))])
-    agonist_tests = [
-        c for c in tests if not ANTAGONIST_ANALYTE(c[2].lower()) and "cutoff" not in c[2].lower()
-    ]
+    agonist_tests = [c for c in tests if not ANTAGONIST_ANALYTE(c[2].lower()) and not CUTOFF(c[2].lower())]
     return [
         valueset(
             "opioid-urine-drug-screening",
             "Opioid urine drug tests (agonists only)",
             SRC + "CDC opioid UDS class sets + opioid-urine-drug-screening + the tramadol/N-nortramadol "
             "tests of the CDC non-opioid UDS set (tramadol is an opioid agonist), minus naltrexone/naloxone "
-            "analytes and cutoff codes (R4). Designations: test and metabolite words that name an opioid "
-            "urine test under a local code (a text-only result is named as unreadable, not ignored).",
+            "analytes and cutoff codes ('cutoff', 'CtO': a threshold, not a result) (R4). Designations: "
+            "test and metabolite words that name an opioid urine test under a local code (a text-only "
+            "result is named as unreadable, not ignored).",
             agonist_tests,
             {agonist_tests[0][1]: SCREEN_WORDS},
         ),

@@ -226,6 +226,9 @@ MEMBERSHIP_ROWS = [
     ("92904-2", True, "N-nortramadol confirmation"),
     ("19712-9", False, "a cutoff code is not a result"),
     ("19295-5", True, "opiates screen"),
+    ("77787-0", False, "'Buprenorphine CtO Ur Scn': a cutoff under its short name reports a threshold"),
+    ("19644-4", False, "'oxyCODONE CtO Ur Scn': its value (the lab's cutoff) would read as a positive"),
+    ("19323-5", False, "'6MAM CtO Ur Scn'"),
 ]
 
 
