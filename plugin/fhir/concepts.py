@@ -66,13 +66,6 @@ class Concept(NamedTuple):
 
 
 EMPTY = Concept((), "", "")
-_ABSENT = "\x00absent"  # a memo key part for "field not sent" (JSON null is a different, unreadable, value)
-# Codings repeat within a record and across calls (the same drugs, tests, systems): a parsed coding is
-# remembered by its raw (system, code, display), bounded so hostile input cannot grow it.
-_CODINGS: dict[tuple[Any, Any, Any], Coding | None] = {}
-_CODINGS_LIMIT = 8192
-_MISSING = Coding("", "", "")
-_CONCEPTS: dict[tuple[Any, ...], Concept] = {}
 
 
 def _words(text: str, codings: tuple[Coding, ...]) -> str:
@@ -101,17 +94,7 @@ def _coding_damaged(raw: dict[str, Any]) -> bool:
 
 
 def coding(raw: dict[str, Any]) -> Coding | None:
-    system, code, display = raw.get("system", _ABSENT), raw.get("code", _ABSENT), raw.get("display", _ABSENT)
-    if type(code) is not str or type(system) is not str or type(display) is not str:
-        return _read_coding(raw)
-    key = (system, code, display)
-    found = _CODINGS.get(key, _MISSING)
-    if found is _MISSING:
-        found = _read_coding(raw)
-        if len(_CODINGS) >= _CODINGS_LIMIT:
-            _CODINGS.clear()
-        _CODINGS[key] = found
-    return found
+    return _read_coding(raw)
 
 
 def _read_coding(raw: dict[str, Any]) -> Coding | None:
@@ -132,27 +115,21 @@ def _read_coding(raw: dict[str, Any]) -> Coding | None:
 
 def concept(raw: Any) -> Concept | None:
     """A CodeableConcept; a lone Coding object is read as a concept of one coding.  None when the
-    value is not an object at all (unreadable)."""
+    value is not an object at all (unreadable).  Nothing is remembered between calls."""
     if type(raw) is not dict:
         return None
     found = raw.get("coding")
-    # The usual shape, one coding and a text, all strings: remembered whole (a record repeats them).
+    # The usual shape, one coding and a text, all strings: read in line (what _read_concept gives).
     if type(found) is list and len(found) == 1 and type(one := found[0]) is dict:
-        key = (
-            raw.get("text", _ABSENT),
-            one.get("system", _ABSENT),
-            one.get("code", _ABSENT),
-            one.get("display", _ABSENT),
-        )
-        if type(key[0]) is str and type(key[1]) is str and type(key[2]) is str and type(key[3]) is str:
-            known = _CONCEPTS.get(key)
-            if known is not None:
-                return known
-            known = _read_concept(raw, found)
-            if len(_CONCEPTS) >= _CODINGS_LIMIT:
-                _CONCEPTS.clear()
-            _CONCEPTS[key] = known
-            return known
+        said, system = raw.get("text", ""), one.get("system", "")
+        code, display = one.get("code", ""), one.get("display", "")
+        if type(said) is str and type(system) is str and type(code) is str and type(display) is str:
+            code, display = code.strip(), display.strip()
+            if (code or display) and ("code" in one or "system" not in one):
+                system, said = system.strip(), said.strip()
+                words = said if not display or display == said else (f"{said} {display}" if said else display)
+                coded = Coding(_SYSTEM_ALIASES.get(system, system), code, display)
+                return Concept((coded,), said, words, False)
     if "coding" not in raw and ("code" in raw or "system" in raw):
         single = coding(raw)
         return make_concept((single,) if single else (), "", _coding_damaged(raw))

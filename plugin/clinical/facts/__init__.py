@@ -143,8 +143,10 @@ def _classify(use: MedicationUse, term: Terminology, seen: dict[Concept, _Classi
     if key is not None and (known := seen.get(key)) is not None:
         return known
     coded = term.sets_of(drug.codings)  # one lookup per drug; every question below reads these
-    medicine = classify_coded(coded, drug.words, term, use.route_list)
-    named = coded | term.mentioned_sets(drug.words) if medicine is None and drug.words else coded
+    words = drug.words
+    mentioned = term.mentioned_sets(words) if words else frozenset()
+    medicine = classify_coded(coded, words, term, use.route_list, mentioned)
+    named = coded | mentioned if medicine is None and words else coded
     if key is not None and (medicine is None or medicine[0] == "opioid"):
         seen[key] = (coded, medicine, named)
     return coded, medicine, named

@@ -83,9 +83,14 @@ def classify_medicine(
 
 
 def classify_coded(
-    coded: frozenset[str], text: str, term: Terminology, routes: Routes = ()
+    coded: frozenset[str],
+    text: str,
+    term: Terminology,
+    routes: Routes = (),
+    mentioned: frozenset[str] | None = None,
 ) -> Medicine | None:
-    """``classify_drug`` of codings already looked up (``coded`` = ``term.sets_of(codings)``)."""
+    """``classify_drug`` of codings already looked up (``coded`` = ``term.sets_of(codings)``;
+    ``mentioned``, when given, = ``term.mentioned_sets(text)``)."""
     if not coded and text:
         coded = term.displayed_sets(text)  # no known code, but the text is a product's display
     if coded:
@@ -94,13 +99,16 @@ def classify_coded(
                 return medicine
         if "naltrexone-ingredient" in coded:
             return ("naltrexone", _naltrexone_form(text, routes, term))
-    return _classify_text(text, term, routes)
+    return _classify_text(text, term, routes, mentioned)
 
 
-def _classify_text(text: str, term: Terminology, routes: Routes) -> Medicine | None:
+def _classify_text(
+    text: str, term: Terminology, routes: Routes, mentioned: frozenset[str] | None = None
+) -> Medicine | None:
     if not text:
         return None
-    mentioned = term.mentioned_sets(text)
+    if mentioned is None:
+        mentioned = term.mentioned_sets(text)
     if not mentioned:
         return None
     naltrexone = "naltrexone-ingredient" in mentioned

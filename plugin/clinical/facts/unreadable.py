@@ -21,6 +21,8 @@ WITHDRAWAL, SCREENING = "opioid-withdrawal-condition", "opioid-urine-drug-screen
 CHALLENGE = "naloxone-challenge-failed"
 _SCREEN_WORDS = frozenset({SCREENING, "opioid-short-acting", "opioid-long-acting", CHALLENGE})
 PANEL = "urine-drug-screen-panel"
+_SCREEN_SETS = frozenset({SCREENING, CHALLENGE})  # a code in these is read as a screen or challenge
+_NOT_RESULTS = ("entered-in-error", "cancelled")
 
 _NAMED = 5  # unreadable entries named on the card, then "and N more"
 _KIND_WORDS = {
@@ -96,7 +98,7 @@ def suspect_observations(every: Iterable[Any], index: CodedIndex, term: Terminol
     UR" under a local code) or are a screen's display word for word."""
     screens = {id(o) for o in index.coded(SCREENING)} | {id(o) for o in index.coded(CHALLENGE)}
     out = []
-    seen: dict[Any, bool] = {}  # a record repeats its tests: each distinct code is asked once
+    seen: dict[Any, tuple[frozenset[str], frozenset[str]]] = {}  # a record repeats its tests
     for o in every:
         if o.components_damaged:
             out.append(Unreadable(o.reference, o.key, "components"))
@@ -105,9 +107,10 @@ def suspect_observations(every: Iterable[Any], index: CodedIndex, term: Terminol
             code = o.code
             if code is None or id(o) in screens:
                 continue
-            if not o.result.has_value and _empty_panel(o, term):
-                out.append(Unreadable(o.reference, o.key, "result"))
-            elif code.words and _names_a_screen(code, term, seen):
+            named, coded = _code_sets(code, term, seen)
+            if PANEL in coded | named and o.status not in _NOT_RESULTS and not o.result.has_value:
+                out.append(Unreadable(o.reference, o.key, "result"))  # a panel sent empty: what it found?
+            elif code.words and named & _SCREEN_WORDS and not coded & _SCREEN_SETS:
                 out.append(Unreadable(o.reference, o.key, "code"))
             continue
         for part in (o.result, *o.components):
@@ -123,25 +126,24 @@ def suspect_observations(every: Iterable[Any], index: CodedIndex, term: Terminol
     return out
 
 
-def _names_a_screen(code: Any, term: Terminology, seen: dict[Any, bool]) -> bool:
-    """Words that name a screen, an opioid or a failed challenge, under a code no screening or challenge
-    value set knows.  ``seen``: the answers for this record's codes so far (a record repeats its tests)."""
+def _code_sets(
+    code: Any, term: Terminology, seen: dict[Any, tuple[frozenset[str], frozenset[str]]]
+) -> tuple[frozenset[str], frozenset[str]]:
+    """(the value sets a code's words name, the sets its codings are in), once per distinct code of the
+    record (``seen`` lives for one record)."""
     found = seen.get(code)
     if found is None:
-        found = bool(_named(code.words, term) & _SCREEN_WORDS) and not term.sets_of(code.codings) & {
-            SCREENING,
-            CHALLENGE,
-        }
-        seen[code] = found
+        found = seen[code] = (_named(code.words, term), term.sets_of(code.codings))
     return found
 
 
-def _empty_panel(o: Any, term: Terminology) -> bool:
-    """A urine drug screen panel (by code or name) sent with neither results nor components: what it
-    found is not in the record."""
-    if o.status in ("entered-in-error", "cancelled") or o.code is None:
-        return False
-    return term.any_in(PANEL, o.code.codings) or PANEL in _named(o.code.words, term)
+def _names_a_screen(
+    code: Any, term: Terminology, seen: dict[Any, tuple[frozenset[str], frozenset[str]]]
+) -> bool:
+    """Words that name a screen, an opioid or a failed challenge, under a code no screening or challenge
+    value set knows."""
+    named, coded = _code_sets(code, term, seen)
+    return bool(named & _SCREEN_WORDS) and not coded & _SCREEN_SETS
 
 
 def suspect_activities(activities: Iterable[Any]) -> list[Unreadable]:
