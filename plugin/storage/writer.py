@@ -12,8 +12,8 @@ Guarantees, and what they cost:
 * ``flush`` returns once every row submitted before it was called is written or given up on.  The
   feedback endpoint flushes before it looks up whether a card is known; interpreter exit (atexit) and
   a ``serve`` worker's exit (``plugin.ops.server``) flush too.
-* A ``kill -9`` loses the rows still queued - the last few milliseconds of cards - where the synchronous
-  log lost only cards of calls in flight.  Acceptable for statistics; feedback stays synchronous.
+* A ``kill -9`` loses the rows still queued - the last ~20 ms (``LINGER_S``) of cards - where the
+  synchronous log lost only cards of calls in flight.  Acceptable for statistics; feedback stays synchronous.
 * Another worker process sees a card's row up to one batch (``linger_s`` plus the write) after the hook
   response left.  Feedback follows a clinician's click, seconds later; a card reported faster than that
   to another worker is stored and flagged unknown, as any card missing from the log is.
