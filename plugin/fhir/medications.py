@@ -255,8 +255,10 @@ class MedicationUse(View):
     @lazy
     def authorizing(self) -> tuple[Ref, ...]:
         """MedicationDispense.authorizingPrescription: the orders a fill was made for."""
-        refs = (reference_of(r) for r in objects(self._raw.get("authorizingPrescription")))
-        return tuple(r for r in refs if r is not None)
+        raw = self._raw.get("authorizingPrescription")
+        if raw is None:
+            return ()
+        return tuple(ref for r in objects(raw) if (ref := reference_of(r)) is not None)
 
     @lazy
     def prior_prescription(self) -> Ref | None:

@@ -80,8 +80,8 @@ def fill_template(template: bytes, values: dict[str, str]) -> dict[str, Any]:
 
     Callers pass only values valid wherever their sentinel is (plain ids, calendar dates), so the
     result is what validating the filled resource itself gives."""
-    for sentinel, value in values.items():
-        template = template.replace(orjson.dumps(sentinel), orjson.dumps(value))
+    for sentinel, value in values.items():  # both plain strings (ids, dates): nothing to escape
+        template = template.replace(f'"{sentinel}"'.encode(), orjson.dumps(value))
     resource: dict[str, Any] = orjson.loads(template)
     return resource
 

@@ -30,6 +30,9 @@ def override_reasons(codes: tuple[str, ...]) -> list[dict[str, str]]:
     return [{"system": url, "code": c, "display": _override_displays()[c]} for c in codes]
 
 
+_REGIMENS = "; ".join(r.label for r in REGIMENS)  # the documented regimens, as templates name them
+
+
 class _Fields(dict[str, Any]):
     """Format fields; an unknown one stays as it was written (the PlanDefinition shows templates)."""
 
@@ -45,7 +48,7 @@ def fields(policy: Policy, **values: Any) -> dict[str, Any]:
         switch_after_oral_days=w.SWITCH_AFTER_ORAL_DAYS,
         switch_after_xr_days=w.SWITCH_AFTER_XR_DAYS,
         xr_mg=w.XR_MG,
-        regimens="; ".join(r.label for r in REGIMENS),
+        regimens=_REGIMENS,
         **values,
     )
 
