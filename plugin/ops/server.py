@@ -24,6 +24,7 @@ import logging
 import multiprocessing.util
 import os
 import shutil
+import signal
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -101,10 +102,18 @@ def _load(factory: Callable[[], Any], _target: str) -> Any:
 
     granian's workers are multiprocessing children, which leave through ``os._exit``: ``atexit``
     handlers never run there, multiprocessing's finalizers do.
+
+    A forked worker inherits the master's SIGTERM/SIGINT handler, which in the worker only marks the
+    master's copy as stopping: a stop that came while the app was still being built was swallowed, and
+    the worker served on until granian killed it ``GRACEFUL_TIMEOUT_S`` later.  Until granian installs
+    the worker's own handlers (right after this returns) the default disposition applies: a worker
+    that has not served yet has nothing to finish, so it ends at once.
     """
     from plugin.ops.supervise import die_with_parent
     from plugin.storage.writer import close_writers
 
+    for stop in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(stop, signal.SIG_DFL)
     die_with_parent()  # the master killed outright: no worker outlives it
     multiprocessing.util.Finalize(None, close_writers, exitpriority=10)
     return factory()
