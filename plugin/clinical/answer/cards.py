@@ -1,4 +1,4 @@
-"""Finding -> CDS Hooks card: summary, detail, source, override reasons (text from wording.py)."""
+"""Finding -> CDS Hooks card: summary, detail, source, override reasons (text from wording.py, phrases.py)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
+from plugin.clinical.answer import phrases as ph
 from plugin.clinical.answer import wording as w
 from plugin.clinical.facts.model import Evidence, Facts
 from plugin.clinical.facts.urine_screens import UNNAMED
@@ -80,7 +81,7 @@ def clean_note(facts: Facts) -> str:
             f"code or drug name): {named}{f' and {more} more' if more > 0 else ''} - check them by hand."
         )
     if facts.not_checked:
-        missing = sorted({w.KEY_MEANING.get(key, key) for key in facts.not_checked})
+        missing = sorted({ph.KEY_MEANING.get(key, key) for key in facts.not_checked})
         lines.append(f"Not checked (data not sent): {', '.join(missing)}.")
     if facts.negative_opioid_screens:
         latest_neg = max(facts.negative_opioid_screens, key=lambda e: e.when or date.min)
@@ -105,15 +106,15 @@ def evidence_table(evidence: tuple[Evidence, ...]) -> str:
 def summary_what(finding: Finding, policy: Policy) -> str:
     """The ``{what}`` of a summary: a phrase chosen from the finding's data, never built by a rule."""
     if finding.rule == "R14":
-        return "; ".join(fill(w.DUPLICATE_PHRASES[k], policy) for k in finding.data.get("kinds", ()))
+        return "; ".join(fill(ph.DUPLICATE_PHRASES[k], policy) for k in finding.data.get("kinds", ()))
     if finding.rule == "R12":
-        return w.REVERSE_PHRASES[bool(finding.data.get("blockade"))]
+        return ph.REVERSE_PHRASES[bool(finding.data.get("blockade"))]
     if finding.rule == "XR":
         return day(finding.data.get("next_dose"))
     if finding.rule == "R6":
-        return w.DETOX_SUMMARY[bool(finding.data.get("in_progress"))]
+        return ph.DETOX_SUMMARY[bool(finding.data.get("in_progress"))]
     if finding.rule == "UNVERIFIED":
-        return " and ".join(sorted({w.KEY_MEANING.get(k, k) for k in finding.data.get("keys", ())}))
+        return " and ".join(sorted({ph.KEY_MEANING.get(k, k) for k in finding.data.get("keys", ())}))
     return finding.evidence[0].what if finding.evidence else "the record"
 
 
@@ -135,34 +136,34 @@ def _rule_details(finding: Finding, facts: Facts, policy: Policy) -> list[str]:
     """Detail paragraphs particular to one rule."""
     data = finding.data
     if finding.rule == "R9" and data.get("hys_law"):
-        return [w.HYS_LAW]
+        return [ph.HYS_LAW]
     if finding.rule == "R12" and data.get("blockade"):
-        return [fill(w.BLOCKADE, policy)]
+        return [fill(ph.BLOCKADE, policy)]
     if finding.rule == "R6":
         return [_detox_judged(finding, facts, policy)]
     if finding.rule == "R7" and data.get("negatives"):
         return [_not_ruled_out(data, policy)]
     if finding.rule == "R4" and data.get("kept"):
-        return [w.KEPT + "\n".join(_kept_line(k) for k in data["kept"])]
+        return [ph.KEPT + "\n".join(_kept_line(k) for k in data["kept"])]
     if data.get("estimates"):  # R1-R3: how each last dose was estimated
         lines = [f"- {reference}: {how or 'as recorded'}" for reference, how in data["estimates"]]
-        return [w.ESTIMATES + "\n".join(lines)]
+        return [ph.ESTIMATES + "\n".join(lines)]
     if finding.rule == "R13":
-        return [fill(w.HOLD_WINDOW, policy, days=data.get("days"))]
+        return [fill(ph.HOLD_WINDOW, policy, days=data.get("days"))]
     if finding.rule == "R15":
         return [
-            fill(w.R15_SHORT_COURSE, policy, course=d.course_days)
+            fill(ph.R15_SHORT_COURSE, policy, course=d.course_days)
             if d.state == "short-course"
-            else w.R15_OFF_LABEL
+            else ph.R15_OFF_LABEL
             for d in data.get("drafts", ())
         ]
     if finding.rule == "XR":
-        return [w.ORAL_ON_RECORD if data.get("oral_on_record") else w.ORAL_NOT_REQUIRED]
+        return [ph.ORAL_ON_RECORD if data.get("oral_on_record") else ph.ORAL_NOT_REQUIRED]
     if finding.rule == "CLEAN":
         return [clean_note(facts)]
     if finding.rule == "UNVERIFIED":  # in full: the summary is cut at 140 characters
         reasons = "\n".join(f"- {key}: {reason}" for key, reason in data.get("failed", ()))
-        return [fill(w.NOT_VERIFIED, policy, what=summary_what(finding, policy), reasons=reasons)]
+        return [fill(ph.NOT_VERIFIED, policy, what=summary_what(finding, policy), reasons=reasons)]
     return []
 
 
@@ -170,40 +171,40 @@ def _kept_line(kept: Any) -> str:
     """R4: one positive that still counts, the later negative that could not cancel it, and why."""
 
     def names(analytes: tuple[str, ...]) -> str:
-        return ", ".join(w.OTHER_OPIOID if a == UNNAMED else a for a in analytes)
+        return ", ".join(ph.OTHER_OPIOID if a == UNNAMED else a for a in analytes)
 
-    reasons = [w.KEPT_CANNOT.format(analytes=names(kept.undetected))] if kept.undetected else []
-    reasons += [w.KEPT_PARTLY.format(analytes=names(kept.partly))] if kept.partly else []
-    return w.KEPT_LINE.format(
+    reasons = [ph.KEPT_CANNOT.format(analytes=names(kept.undetected))] if kept.undetected else []
+    reasons += [ph.KEPT_PARTLY.format(analytes=names(kept.partly))] if kept.partly else []
+    return ph.KEPT_LINE.format(
         positive=kept.positive.reference,
         test=kept.positive.what or "opioid test",
         day=day(kept.positive.when),
         negative=kept.negative.reference,
         other=kept.negative.what or "test",
         other_day=day(kept.negative.when),
-        why="that test " + " and ".join(reasons) if reasons else w.KEPT_OUTRANKED,
+        why="that test " + " and ".join(reasons) if reasons else ph.KEPT_OUTRANKED,
     )
 
 
 def _not_ruled_out(data: dict[str, Any], policy: Policy) -> str:
     """R7: the recent negative tests, and the opioids they cannot (or only partly) detect."""
     tests = ", ".join(f"{e.reference}: {e.what or 'opioid test'}, {day(e.when)}" for e in data["negatives"])
-    why = [w.KEPT_CANNOT.format(analytes=", ".join(data["cannot"]))] if data.get("cannot") else []
-    why += [w.KEPT_PARTLY.format(analytes=", ".join(data["partly"]))] if data.get("partly") else []
-    return fill(w.NOT_RULED_OUT, policy, tests=tests, why=" and ".join(why))
+    why = [ph.KEPT_CANNOT.format(analytes=", ".join(data["cannot"]))] if data.get("cannot") else []
+    why += [ph.KEPT_PARTLY.format(analytes=", ".join(data["partly"]))] if data.get("partly") else []
+    return fill(ph.NOT_RULED_OUT, policy, tests=tests, why=" and ".join(why))
 
 
 def _detox_judged(finding: Finding, facts: Facts, policy: Policy) -> str:
     """R6: the diagnosis and the detox the rule judged, and why the detox does not count."""
     if finding.data.get("in_progress"):
-        return w.DETOX_IN_PROGRESS
+        return ph.DETOX_IN_PROGRESS
     diagnosis, detox = finding.data.get("diagnosis"), finding.data.get("detox")
     if not isinstance(diagnosis, Evidence):
-        return w.DETOX_PROBLEM["none"]
+        return ph.DETOX_PROBLEM["none"]
     said = f"{diagnosis.reference} ({diagnosis.what or 'opioid dependence'}, recorded {day(diagnosis.when)})"
     problem = str(finding.data.get("detox_problem", "none"))
     days = facts.days_since(detox.when) if isinstance(detox, Evidence) and detox.when else "?"
-    why = fill(w.DETOX_PROBLEM.get(problem, w.DETOX_PROBLEM["none"]), policy, days=days)
+    why = fill(ph.DETOX_PROBLEM.get(problem, ph.DETOX_PROBLEM["none"]), policy, days=days)
     if not isinstance(detox, Evidence):
         return f"Judged: {said} - {why}."
     return f"Judged: {said} against the detox {detox.reference} (ended {day(detox.when)}): {why}."
@@ -214,14 +215,14 @@ def detail_for(finding: Finding, facts: Facts, policy: Policy) -> str:
     if finding.evidence:
         parts.append("**Found in the record:**\n\n" + evidence_table(finding.evidence))
     if finding.safe_start:
-        parts.append(w.EARLIEST_SAFE_START.format(day=finding.safe_start.isoformat()))
+        parts.append(ph.EARLIEST_SAFE_START.format(day=finding.safe_start.isoformat()))
     if "minimum_reached" in finding.data:  # R2
-        parts.append(fill(w.MINIMUM_REACHED, policy, day=day(finding.data["minimum_reached"])))
+        parts.append(fill(ph.MINIMUM_REACHED, policy, day=day(finding.data["minimum_reached"])))
     if finding.rule in START_BLOCKING:
         parts.append(fill(w.WITHDRAWAL_WARNING, policy))
     parts += _rule_details(finding, facts, policy)
     if facts.alcohol_indication and (finding.rule in START_BLOCKING or finding.rule == "CLEAN"):
-        parts.append(w.ALCOHOL_INDICATION)
+        parts.append(ph.ALCOHOL_INDICATION)
     parts.append(fill(w.WORDING[finding.rule].advice, policy, safe=day(finding.safe_start)))
     parts.append(f"Checked on {facts.now.isoformat()}.")
     return "\n\n".join(parts)
