@@ -17,6 +17,7 @@ from plugin.clinical.hook_request import HookRequest
 from plugin.clinical.policy import Policy
 from plugin.clinical.rules import run_rules, unverified_only
 from plugin.clinical.terminology import Terminology
+from plugin.fhir.concepts import one_request
 from plugin.record.gather import PatientRecord, gather_record
 from plugin.settings import Settings
 
@@ -58,6 +59,11 @@ def _unidentified(request: HookRequest, record: PatientRecord) -> bool:
 
 
 def evaluate(request: HookRequest, settings: Settings, policy: Policy, term: Terminology) -> Outcome:
+    with one_request():  # this call's memo of the record's repeated concepts, dropped when it returns
+        return _evaluate(request, settings, policy, term)
+
+
+def _evaluate(request: HookRequest, settings: Settings, policy: Policy, term: Terminology) -> Outcome:
     if not _may_concern_naltrexone(request, term):
         return Outcome()
     record = gather_record(request, settings)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, NamedTuple
 
 from plugin.fhir.values import objects, text
@@ -66,6 +69,23 @@ class Concept(NamedTuple):
 
 
 EMPTY = Concept((), "", "")
+# One request's memo of the usual concept (text, system, code, display -> Concept): a record repeats
+# its routes, categories and statuses.  Made by ``one_request`` and dropped when it ends: nothing a
+# request sent is remembered after it.
+_MEMO: ContextVar[dict[tuple[str, str, str, str, bool], Concept] | None] = ContextVar(
+    "naltrexone_cds_concepts", default=None
+)
+
+
+@contextmanager
+def one_request() -> Iterator[None]:
+    """Within: identical usual concepts of this request are read once.  The memo is this block's own
+    and is gone when it ends (a nested block gets its own too)."""
+    token = _MEMO.set({})
+    try:
+        yield
+    finally:
+        _MEMO.reset(token)
 
 
 def _words(text: str, codings: tuple[Coding, ...]) -> str:
@@ -115,7 +135,8 @@ def _read_coding(raw: dict[str, Any]) -> Coding | None:
 
 def concept(raw: Any) -> Concept | None:
     """A CodeableConcept; a lone Coding object is read as a concept of one coding.  None when the
-    value is not an object at all (unreadable).  Nothing is remembered between calls."""
+    value is not an object at all (unreadable).  Nothing is remembered between requests: within
+    ``one_request`` the usual shape is read once per distinct content."""
     if type(raw) is not dict:
         return None
     found = raw.get("coding")
@@ -124,15 +145,30 @@ def concept(raw: Any) -> Concept | None:
         said, system = raw.get("text", ""), one.get("system", "")
         code, display = one.get("code", ""), one.get("display", "")
         if type(said) is str and type(system) is str and type(code) is str and type(display) is str:
-            code, display = code.strip(), display.strip()
-            if (code or display) and ("code" in one or "system" not in one):
-                system, said = system.strip(), said.strip()
-                words = said if not display or display == said else (f"{said} {display}" if said else display)
-                coded = Coding(_SYSTEM_ALIASES.get(system, system), code, display)
-                return Concept((coded,), said, words, False)
+            # All the answer reads: the four strings, and whether a system came without its code.
+            coded = "code" in one or "system" not in one
+            memo = _MEMO.get()
+            if memo is None:
+                return _usual(said, system, code, display, coded, raw, found)
+            key = (said, system, code, display, coded)
+            if (known := memo.get(key)) is None:
+                known = memo[key] = _usual(said, system, code, display, coded, raw, found)
+            return known
     if "coding" not in raw and ("code" in raw or "system" in raw):
         single = coding(raw)
         return make_concept((single,) if single else (), "", _coding_damaged(raw))
+    return _read_concept(raw, found)
+
+
+def _usual(
+    said: str, system: str, code: str, display: str, coded: bool, raw: dict[str, Any], found: list[Any]
+) -> Concept:
+    """A concept of one coding, all strings: read in line (what _read_concept gives)."""
+    code, display = code.strip(), display.strip()
+    if (code or display) and coded:
+        system, said = system.strip(), said.strip()
+        words = said if not display or display == said else (f"{said} {display}" if said else display)
+        return Concept((Coding(_SYSTEM_ALIASES.get(system, system), code, display),), said, words, False)
     return _read_concept(raw, found)
 
 

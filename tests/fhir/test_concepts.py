@@ -45,3 +45,48 @@ def test_no_memo_of_what_requests_send() -> None:
             {"coding": [{"system": "http://x.org", "code": f"c{i}", "display": f"d{i}"}], "text": f"t{i}"}
         )
     assert {name: len(v) for name, v in vars(concepts).items() if isinstance(v, dict)} == state
+
+
+def _shapes() -> list[dict[str, Any]]:
+    out = []
+    for said, system, code, display in itertools.product(VALUES, repeat=4):
+        for absent in range(16):
+            one: dict[str, Any] = {}
+            for bit, name, value in ((1, "system", system), (2, "code", code), (4, "display", display)):
+                if not absent & bit:
+                    one[name] = value
+            raw: dict[str, Any] = {"coding": [one]}
+            if not absent & 8:
+                raw["text"] = said
+            out.append(raw)
+    return out
+
+
+def test_within_one_request_every_shape_reads_as_without_the_memo_first_and_second_time() -> None:
+    shapes = _shapes()
+    plain = [concept(raw) for raw in shapes]
+    with concepts.one_request():
+        assert [concept(raw) for raw in shapes] == plain
+        assert [concept(raw) for raw in shapes] == plain  # answered from the memo now
+
+
+def test_the_memo_is_the_requests_own_and_gone_after_it() -> None:
+    def said(display: str) -> dict[str, Any]:
+        return {"coding": [{"system": "http://loinc.org", "code": "1-1", "display": display}], "text": "t"}
+
+    assert concepts._MEMO.get() is None
+    with concepts.one_request():
+        first = concept(said("Morphine screen"))
+        assert concept(said("Morphine screen")) is first  # read once within the request
+        with concepts.one_request():  # a nested call starts clean, and gives the outer memo back
+            assert concept(said("Morphine screen")) is not first
+        assert concept(said("Morphine screen")) is first
+    assert concepts._MEMO.get() is None
+    with concepts.one_request():  # the next request: same shape, other content, its own answer
+        second = concept(said("Fentanyl screen"))
+        again = concept(said("Morphine screen"))
+    assert first is not None and second is not None and again is not None
+    assert (first.text, first.codings[0].display) == ("t", "Morphine screen")
+    assert second.codings[0].display == "Fentanyl screen" and second.words == "t Fentanyl screen"
+    assert again == first and again is not first  # equal content, read again: nothing carried over
+    assert concepts._MEMO.get() is None
