@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from flask import Flask, Response, g, has_request_context, request
+from flask import Flask, Request, Response, g, has_request_context, request
 
 from plugin.settings import Settings
 
@@ -60,12 +60,13 @@ def _request_secrets() -> frozenset[str]:
     """The current request's values to mask; worked out once per request (``bind_request`` resets it)."""
     if not has_request_context():
         return frozenset()
-    known: frozenset[str] | None = g.get("log_secrets_known")
+    here = g._get_current_object()  # one context look-up, not one per attribute
+    known: frozenset[str] | None = here.get("log_secrets_known")
     if known is None:
-        found = set(g.get("log_secrets", ()))
+        found = set(here.get("log_secrets", ()))
         authorization = request.headers.get("Authorization", "")
         found.add(authorization.partition(" ")[2].strip())
-        known = g.log_secrets_known = frozenset(s for s in found if len(s) >= MIN_SECRET_CHARS)
+        known = here.log_secrets_known = frozenset(s for s in found if len(s) >= MIN_SECRET_CHARS)
     return known
 
 
@@ -136,17 +137,24 @@ class ScrubFilter(logging.Filter):
     """Masks secrets in the message, the traceback and string extras; adds ``request_id``."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        secrets = _request_secrets()
         record.request_id = request_id() if has_request_context() else "-"
+        secrets = _request_secrets()
         if not getattr(record, "_scrubbed", False):  # made without the factory (makeLogRecord)
             scrub_record(record, secrets)
-        for key, value in _extras(record).items():
+        extras = _extras(record)
+        for key, value in extras.items():
             if isinstance(value, str):
-                setattr(record, key, scrub(value, secrets))
+                extras[key] = value = scrub(value, secrets)
+                setattr(record, key, value)
+        record._extras = extras  # the formatters read the extras from here: worked out once
         return True
 
 
 def _extras(record: logging.LogRecord) -> dict[str, Any]:
+    """The caller's ``extra`` fields of ``record`` (as scrubbed by our filter when it ran)."""
+    found: dict[str, Any] | None = record.__dict__.get("_extras")
+    if found is not None:
+        return found
     return {k: v for k, v in record.__dict__.items() if k not in _STANDARD_ATTRS and not k.startswith("_")}
 
 
@@ -233,9 +241,13 @@ def _start() -> None:
 def request_id() -> str:
     """This request's id: the adopted ``hookInstance``, else a fresh UUID made on first use (a hook call
     with a UUID hookInstance never pays for one)."""
-    found: str | None = g.get("request_id")
+    return _request_id(g._get_current_object())
+
+
+def _request_id(here: Any) -> str:
+    found: str | None = here.get("request_id")
     if found is None:
-        found = g.request_id = str(uuid.uuid4())
+        found = here.request_id = str(uuid.uuid4())
     return found
 
 
@@ -243,24 +255,32 @@ def _finish(response: Response) -> Response:
     """One access line per call: route, service, status, duration - never the body or headers."""
     from plugin.http.services import SERVICES
 
-    response.headers["X-Request-Id"] = request_id()
-    started = g.get("request_started")
-    duration_ms = round((time.perf_counter() - started) * 1000, 1) if started else None
-    service_id = (request.view_args or {}).get("service_id")
-    route = request.url_rule.rule if request.url_rule is not None else "<no route>"
-    access_log.info(
-        "%s %s %s",
-        request.method,
-        route,
-        response.status_code,
-        extra={
-            **g.get("access_outcome", {}),
-            "service_id": service_id if service_id in SERVICES else None,
-            "status": response.status_code,
-            "duration_ms": duration_ms,
-        },
+    here = g._get_current_object()  # one context look-up each, not one per attribute
+    asked: Request = request._get_current_object()  # type: ignore[attr-defined]
+    response.headers["X-Request-Id"] = _request_id(here)
+    if not access_log.isEnabledFor(logging.INFO):
+        return response
+    started = here.get("request_started")
+    view_args, rule, status = asked.view_args, asked.url_rule, response.status_code
+    service_id = view_args.get("service_id") if view_args else None
+    extra = here.get("access_outcome")
+    extra = {} if extra is None else extra.copy()
+    extra["service_id"] = service_id if service_id in SERVICES else None
+    extra["status"] = status
+    extra["duration_ms"] = round((time.perf_counter() - started) * 1000, 1) if started else None
+    # Made and handled directly: the line's place in the source is known (no stack walk), its message
+    # (our own words: method, route pattern, status) formatted once.  The record factory and our
+    # handler's filter still scrub it as they scrub every record.
+    message = f"{asked.method} {rule.rule if rule is not None else '<no route>'} {status}"
+    access_log.handle(
+        access_log.makeRecord(
+            access_log.name, logging.INFO, __file__, _LINE, message, (), None, func="_finish", extra=extra
+        )
     )
     return response
+
+
+_LINE = _finish.__code__.co_firstlineno
 
 
 def init_app(app: Flask) -> None:
