@@ -10,9 +10,7 @@ anything a request sent.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
-from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -21,7 +19,7 @@ from plugin.clinical.answer.suggestions import SUGGESTION_TAG, UCUM, concept, su
 from plugin.clinical.facts.model import Facts
 from plugin.clinical.rules.finding import Finding
 from plugin.clinical.terminology import Terminology
-from plugin.fhir.models import validated
+from plugin.fhir.models import PLAIN_ID, fill_template, validated, validated_template
 
 _NALOXONE_USE = (
     "For suspected opioid overdose: one spray (4 mg) into one nostril; call emergency services; repeat "
@@ -46,23 +44,14 @@ SERVICE_ORDERS = {
 
 
 _SENTINEL = "sentinel-patient"
-_PLAIN_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
-_TEMPLATES = 64  # a handful of orders in use: value sets x reasons, naloxone
-
-
-@lru_cache(maxsize=_TEMPLATES)
-def _validated_template(resource: bytes) -> bytes:
-    return orjson.dumps(validated(orjson.loads(resource)))
 
 
 def _validated_for(build: Callable[[str], dict[str, Any]], patient_id: str) -> dict[str, Any]:
     """``build(patient_id)`` validated: from its sentinel template when the id is a plain FHIR id."""
-    if not _PLAIN_ID.fullmatch(patient_id):
+    if not PLAIN_ID.fullmatch(patient_id):
         return validated(build(patient_id))
-    template = _validated_template(orjson.dumps(build(_SENTINEL)))
-    filled = template.replace(f'"Patient/{_SENTINEL}"'.encode(), f'"Patient/{patient_id}"'.encode())
-    resource: dict[str, Any] = orjson.loads(filled)
-    return resource
+    template = validated_template(orjson.dumps(build(_SENTINEL)))
+    return fill_template(template, {f"Patient/{_SENTINEL}": f"Patient/{patient_id}"})
 
 
 def service_request(valueset: str, patient_id: str, reason: str, term: Terminology) -> dict[str, Any]:

@@ -6,7 +6,7 @@ import pytest
 
 from plugin.clinical.answer import companion_orders as orders
 from plugin.clinical.terminology import default_terminology
-from plugin.fhir.models import validated
+from plugin.fhir.models import validated, validated_template
 
 TERM = default_terminology()
 PATIENTS = ["pat-1", "A.b-9", "x" * 64, "with space", "Patient/nested", "ünïcode", "x" * 65]
@@ -28,8 +28,8 @@ def test_service_orders_are_what_validating_them_gives(patient: str, rule: str) 
 
 def test_templates_are_keyed_on_our_orders_only() -> None:
     """Many patients, one template per order: nothing a request sends becomes a key."""
-    orders._validated_template.cache_clear()
+    validated_template.cache_clear()
     for n in range(50):
         orders.naloxone_request(f"pat-{n}", TERM)
         orders.service_request("urine-drug-screen-order", f"pat-{n}", "reason", TERM)
-    assert orders._validated_template.cache_info().currsize == 2
+    assert validated_template.cache_info().currsize == 2
