@@ -25,19 +25,14 @@ class Server:
     process: subprocess.Popen[bytes]
 
     def descendants(self) -> list[int]:
-        found, todo = [], [self.process.pid]
-        while todo:
-            children = _children(todo.pop())
-            found += children
-            todo += children
-        return found
+        return descendants(self.process.pid)
 
     def workers(self) -> list[int]:
         """Pids of the Python workers: the processes below ours, other than nginx, with none below them.
 
         ``serve`` -> granian's master -> workers and nginx (the ceiling lacks the first level).
         """
-        return [p for p in self.descendants() if b"nginx" not in _cmdline(p) and not _children(p)]
+        return [p for p in self.descendants() if b"nginx" not in _cmdline(p) and not children(p)]
 
     def cpu_seconds(self) -> float:
         """CPU time so far of every process of the server (user + system)."""
@@ -64,7 +59,7 @@ def _cmdline(pid: int) -> bytes:
         return b""
 
 
-def _children(pid: int) -> list[int]:
+def children(pid: int) -> list[int]:
     """Children of every thread of ``pid`` (nginx is started by a thread of granian's master)."""
     found = []
     for task in Path(f"/proc/{pid}/task").glob("*"):
@@ -72,6 +67,16 @@ def _children(pid: int) -> list[int]:
             found += [int(child) for child in (task / "children").read_text().split()]
         except OSError:
             pass
+    return found
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process below ``pid``: children, their children, and so on."""
+    found, todo = [], [pid]
+    while todo:
+        below = children(todo.pop())
+        found += below
+        todo += below
     return found
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from bench.servers import descendants
 from tests.security.attack_support import SCENARIO, SIGN, healthy_record, hook_body
 from tests.support.live_server import free_port, live_server
 from tests.support.loopback import loopback_server
@@ -212,30 +213,10 @@ def test_nginx_error_lines_are_relayed_through_our_scrubbed_log(
     assert stopped == [True]  # nginx exiting on its own stops the service
 
 
-def _children(pid: int) -> list[int]:
-    """Children of every thread of ``pid`` (nginx is started by a thread of granian's master)."""
-    found = []
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
-            found += [int(c) for c in (task / "children").read_text().split()]
-        except OSError:
-            pass
-    return found
-
-
-def _descendants(pid: int) -> list[int]:
-    found, todo = [], [pid]
-    while todo:
-        children = _children(todo.pop())
-        found += children
-        todo += children
-    return found
-
-
 def test_killing_serve_outright_leaves_nothing_behind(tmp_path: Path) -> None:
     """kill -9 of the process a supervisor started: granian, its workers and nginx go too; port free."""
     with _serve(tmp_path) as (base, server):
-        below = _descendants(server.pid)
+        below = descendants(server.pid)
         assert len(below) >= 4  # granian's master, its worker, nginx and nginx's worker
         server.kill()
         server.wait(10)
