@@ -24,6 +24,7 @@ from tests.deploy.traffic import FEEDBACK, NOW, SIGN, Traffic, feedback_item, ho
 from tests.support.cluster import Balancer, Instance, fail_timeout_s, migrate, service_env
 from tests.support.postgres import LocalPostgres
 from tests.support.redis_server import RedisServer, redis_server
+from tests.support.waiting import wait_until
 
 KILL_CLIENTS = 8
 KILL_MAX_PAIRS = 400  # <= 800 requests
@@ -102,13 +103,6 @@ def _ms(values: list[float]) -> str:
     return f"median {ordered[len(ordered) // 2]:.2f} ms (max {ordered[-1]:.2f} ms, n={len(ordered)})"
 
 
-def _until(check: object, timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():  # type: ignore[operator]
-        assert time.monotonic() < deadline, "condition not reached in time"
-        time.sleep(0.1)
-
-
 def test_a_token_spent_on_one_instance_is_refused_through_the_balancer_by_the_other(
     cluster: Cluster,
 ) -> None:
@@ -183,13 +177,13 @@ def test_readiness_follows_redis_and_the_database(cluster: Cluster) -> None:
         assert refused.status_code == 503  # cannot check the token for replay: fail closed
     finally:
         cluster.redis.start()
-    _until(lambda: [_ready(i) for i in (a, b)] == both_ready)
+    assert wait_until(lambda: [_ready(i) for i in (a, b)] == both_ready, 15.0), "readiness not back in time"
     cluster.postgres.stop()
     try:
         assert [_ready(i) for i in (a, b)] == [(503, 200), (503, 200)]
     finally:
         cluster.postgres.start()
-    _until(lambda: [_ready(i) for i in (a, b)] == both_ready)
+    assert wait_until(lambda: [_ready(i) for i in (a, b)] == both_ready, 15.0), "readiness not back in time"
 
 
 def test_a_rolling_restart_loses_no_call(cluster: Cluster) -> None:

@@ -12,24 +12,15 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 from plugin.ops.server import GRACEFUL_TIMEOUT_S
 from tests.security.attack_support import SCENARIO
 from tests.support.live_server import free_port
+from tests.support.waiting import wait_until
 
 SLOW_START_S = 30.0  # longer than the kill timeout: a swallowed stop cannot end by itself in time
 WORKERS = 2
-
-
-def _wait_for(condition: Callable[[], bool], within_s: float) -> bool:
-    end = time.monotonic() + within_s
-    while time.monotonic() < end:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def test_a_stop_while_workers_start_ends_them_at_once(tmp_path: Path) -> None:
@@ -49,7 +40,7 @@ def test_a_stop_while_workers_start_ends_them_at_once(tmp_path: Path) -> None:
     with open(log_path, "wb") as log:
         server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
-        starting = _wait_for(lambda: len(list(markers.iterdir())) == WORKERS, within_s=30)
+        starting = wait_until(lambda: len(list(markers.iterdir())) == WORKERS, within_s=30)
         assert starting, log_path.read_text()[-2000:]
         started = time.monotonic()
         server.send_signal(signal.SIGTERM)
