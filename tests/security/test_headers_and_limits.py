@@ -96,12 +96,34 @@ def test_entry_limit(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("data", "words"),
-    [(b"", "empty"), (b"{", "not valid JSON"), (b"\xff\xfe", "not valid JSON"), (b"[]", "object")],
+    [
+        (b"", "empty"),
+        (b"{", "not valid JSON"),
+        (b"\xff\xfe", "not valid JSON"),
+        (b"[]", "object"),
+        (b'{"dose": NaN}', "not valid JSON"),  # not JSON, though Python's json module reads it
+        (b'{"dose": 1e400}', "not valid JSON"),  # out of a double's range
+        (b'{"text": "\\ud800"}', "not valid JSON"),  # a lone surrogate could not be written back out
+        (b'{"a": 1} {"b": 2}', "not valid JSON"),
+        (b"[" * 5000 + b"]" * 5000, "nested too deeply"),  # past the decoder's own recursion limit
+    ],
 )
 def test_bad_json_is_400_naming_the_problem(client: FlaskClient, data: bytes, words: str) -> None:
     assert_json_error(
         client.post(SIGN, data=data, content_type="application/json"), 400, "bad_request", words
     )
+
+
+def test_integers_past_64_bits_are_read_and_answered(client: FlaskClient) -> None:
+    """Valid JSON: the order is evaluated (an absurd quantity is the order's business), never a 500."""
+    body = hook_request([naltrexone_draft()])
+    order = body["context"]["draftOrders"]["entry"][0]["resource"]
+    order["dispenseRequest"] = {"quantity": {"value": 0}, "numberOfRepeatsAllowed": 0}
+    data = orjson.dumps(body).replace(b'"numberOfRepeatsAllowed":0', b'"numberOfRepeatsAllowed":' + b"9" * 40)
+    data = data.replace(b'"value":0', b'"value":' + b"9" * 40)
+    response = client.post(SIGN, data=data, content_type="application/json")
+    assert b"9" * 40 in data and response.status_code == 200, response.get_data(as_text=True)
+    assert response.get_json()["cards"]
 
 
 @pytest.mark.parametrize(
