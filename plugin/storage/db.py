@@ -10,6 +10,7 @@ on the busy timeout instead of failing a read-then-write upgrade.  PostgreSQL UR
 from __future__ import annotations
 
 import fcntl
+import functools
 import os
 import threading
 from collections.abc import Iterator
@@ -51,10 +52,21 @@ _engines_lock = threading.Lock()
 
 def database_url(settings: Settings) -> URL:
     """The configured URL, with psycopg 3 as the PostgreSQL driver when none is named."""
-    url = make_url(settings.effective_database_url)
+    return _parsed_url(settings.effective_database_url)
+
+
+@functools.lru_cache(maxsize=16)
+def _parsed_url(raw: str) -> URL:
+    # Parsed once per URL (URL objects are immutable): every card-log batch asks for its engine.
+    url = make_url(raw)
     if url.drivername in ("postgresql", "postgres"):
         url = url.set(drivername="postgresql+psycopg")
     return url
+
+
+@functools.lru_cache(maxsize=16)
+def _rendered(url: URL) -> str:
+    return url.render_as_string(hide_password=False)
 
 
 def sqlite_path(url: URL) -> Path | None:
@@ -67,7 +79,7 @@ def sqlite_path(url: URL) -> Path | None:
 def get_engine(settings: Settings) -> Engine:
     """The process-wide engine for the configured database (created, and its directory made, once)."""
     url = database_url(settings)
-    key = (os.getpid(), url.render_as_string(hide_password=False))
+    key = (os.getpid(), _rendered(url))
     with _engines_lock:
         engine = _engines.get(key)
         if engine is None:

@@ -26,6 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from plugin.settings import Settings
 from plugin.storage import db
+from plugin.storage.bulk import PreparedInsert
 from plugin.storage.models import card_log, feedback
 from plugin.storage.writer import CardLogWriter
 
@@ -38,12 +39,13 @@ RETRY_AFTER_S = 5.0
 # Bind-parameter chunk for IN (...) lookups; far below SQLite's and PostgreSQL's limits.
 LOOKUP_CHUNK = 500
 # Feedback about a card not in the log yet waits this long for it: another instance's background
-# writer commits a card within one batch (plugin.storage.writer: ~20 ms linger plus the write).  Only
+# writer commits a card within one batch (plugin.storage.writer: ~100 ms linger plus the write).  Only
 # outcomes from the last RECENT_OUTCOME_S wait: a card shown before an older outcome is logged by now
 # (an EHR re-sending old feedback, or a backfill, never waits).
 CARD_WAIT_S = 0.25
 RECENT_OUTCOME_S = 10.0
 FIRST_POLL_S = 0.002
+CARD_LOG_INSERT = PreparedInsert(card_log, [c.name for c in card_log.c if c.name != "id"])
 
 
 class StorageUnavailable(Exception):
@@ -147,7 +149,7 @@ class Store:
         engine = self.engine()
         try:
             with db.transaction(engine) as conn:
-                conn.execute(card_log.insert(), list(rows))
+                CARD_LOG_INSERT.execute(conn, rows)
         except SQLAlchemyError as exc:
             self.failed(exc)
             raise StorageUnavailable(type(exc).__name__) from exc

@@ -12,8 +12,9 @@ Guarantees, and what they cost:
 * ``flush`` returns once every row submitted before it was called is written or given up on.  The
   feedback endpoint flushes before it looks up whether a card is known; interpreter exit (atexit) and
   a ``serve`` worker's exit (``plugin.ops.server``) flush too.
-* A ``kill -9`` loses the rows still queued - the last ~20 ms (``LINGER_S``) of cards - where the
-  synchronous log lost only cards of calls in flight.  Acceptable for statistics; feedback stays synchronous.
+* A ``kill -9`` (or a crash of the worker) loses the rows still queued - the last ~100 ms
+  (``LINGER_S``) of cards - where the synchronous log lost only cards of calls in flight.  Acceptable
+  for statistics; feedback stays synchronous.
 * Another worker process sees a card's row up to one batch (``linger_s`` plus the write) after the hook
   response left.  Feedback follows a clinician's click, seconds later; a card reported faster than that
   to another worker is stored and flagged unknown, as any card missing from the log is.
@@ -36,11 +37,13 @@ log = logging.getLogger("naltrexone_cds.storage")
 Row = Mapping[str, Any]
 MAX_PENDING_ROWS = 5_000  # ~5 s of cards at full load: a database stalled longer than that loses rows
 MAX_BATCH_ROWS = 500
-# Gather several calls' rows per transaction; bounds how stale another worker's view is.  A transaction
-# costs about as much as seven rows (SQLite: ~150 us + ~20 us a row), and at 5 ms a loaded worker
-# (~150 calls/s) still wrote one per call; 20 ms gathers three or four, well inside the 0.25 s that
-# feedback waits for another worker's card (plugin.storage.store.CARD_WAIT_S).
-LINGER_S = 0.02
+# Gather many calls' rows per transaction; bounds how stale another worker's view is.  A transaction
+# costs about as much as ten rows (SQLite, plugin.storage.bulk: ~150-200 us + ~15-20 us a row, a row's
+# index entries included), plus the writer's wake-ups.  At 20 ms a worker at one connection (~120
+# calls/s) wrote a transaction every two or three calls (writer thread ~150-250 us CPU a call); at
+# 100 ms every ten or more (~50-75 us).  Still well inside the 0.25 s that feedback waits for another
+# worker's card (plugin.storage.store.CARD_WAIT_S).
+LINGER_S = 0.1
 FLUSH_TIMEOUT_S = 5.0
 DROP_LOG_INTERVAL_S = 60.0
 
