@@ -129,10 +129,12 @@ def _create_app() -> Any:
 def prepare_worker_app(app: Any) -> Any:
     """What a worker does to its app before serving (``bench.inprocess`` measures an app set up so)."""
     from plugin.ops import watchdog
+    from plugin.ops.buffered import buffered
     from plugin.ops.metrics import observe_card_log_dropped
     from plugin.storage.store import get_store
 
     get_store(app).start_background_writer(on_drop=observe_card_log_dropped)
+    app.wsgi_app = buffered(app.wsgi_app)  # granian sends a list in one step (plugin.ops.buffered)
     watchdog.install(app, app.config["SETTINGS"].worker_timeout)  # a stuck request ends its worker
     return_large_blocks_to_the_os()
     freeze_startup_objects()
