@@ -133,8 +133,10 @@ def prepare_worker_app(app: Any) -> Any:
     from plugin.ops.metrics import observe_card_log_dropped
     from plugin.storage.store import get_store
 
-    get_store(app).start_background_writer(on_drop=observe_card_log_dropped)
+    store = get_store(app)
+    store.start_background_writer(on_drop=observe_card_log_dropped)
     app.wsgi_app = buffered(app.wsgi_app)  # granian sends a list in one step (plugin.ops.buffered)
+    app.wsgi_app = store.watch_calls(app.wsgi_app)  # batches written between calls (writer.QUIET_WAIT_S)
     watchdog.install(app, app.config["SETTINGS"].worker_timeout)  # a stuck request ends its worker
     return_large_blocks_to_the_os()
     freeze_startup_objects()

@@ -28,7 +28,7 @@ from plugin.settings import Settings
 from plugin.storage import db
 from plugin.storage.bulk import PreparedInsert
 from plugin.storage.models import card_log, feedback
-from plugin.storage.writer import CardLogWriter
+from plugin.storage.writer import CardLogWriter, WsgiApp
 
 _T = TypeVar("_T")
 log = logging.getLogger("naltrexone_cds.storage")
@@ -39,7 +39,7 @@ RETRY_AFTER_S = 5.0
 # Bind-parameter chunk for IN (...) lookups; far below SQLite's and PostgreSQL's limits.
 LOOKUP_CHUNK = 500
 # Feedback about a card not in the log yet waits this long for it: another instance's background
-# writer commits a card within one batch (plugin.storage.writer: ~100 ms linger plus the write).  Only
+# writer commits a card within one batch (plugin.storage.writer: 100-120 ms linger plus the write).  Only
 # outcomes from the last RECENT_OUTCOME_S wait: a card shown before an older outcome is logged by now
 # (an EHR re-sending old feedback, or a backfill, never waits).
 CARD_WAIT_S = 0.25
@@ -121,6 +121,10 @@ class Store:
         """From now on ``log_cards`` queues rows for a background thread instead of writing them."""
         if self._writer is None:
             self._writer = CardLogWriter(self._write_batch, on_drop=on_drop)
+
+    def watch_calls(self, app: WsgiApp) -> WsgiApp:
+        """``app`` with its calls counted, so that the background writer writes between them."""
+        return self._writer.watch(app) if self._writer is not None else app
 
     def log_cards(self, rows: Sequence[Mapping[str, Any]]) -> None:
         """Card-log rows: queued for the background writer if there is one, else written now (raises

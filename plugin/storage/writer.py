@@ -12,12 +12,13 @@ Guarantees, and what they cost:
 * ``flush`` returns once every row submitted before it was called is written or given up on.  The
   feedback endpoint flushes before it looks up whether a card is known; interpreter exit (atexit) and
   a ``serve`` worker's exit (``plugin.ops.server``) flush too.
-* A ``kill -9`` (or a crash of the worker) loses the rows still queued - the last ~100 ms
-  (``LINGER_S``) of cards - where the synchronous log lost only cards of calls in flight.  Acceptable
-  for statistics; feedback stays synchronous.
-* Another worker process sees a card's row up to one batch (``linger_s`` plus the write) after the hook
-  response left.  Feedback follows a clinician's click, seconds later; a card reported faster than that
-  to another worker is stored and flagged unknown, as any card missing from the log is.
+* A ``kill -9`` (or a crash of the worker) loses the rows still queued - the last ~100-120 ms
+  (``LINGER_S`` + at most ``QUIET_WAIT_S``) of cards - where the synchronous log lost only cards of calls
+  in flight.  Acceptable for statistics; feedback stays synchronous.
+* Another worker process sees a card's row up to one batch (``linger_s``, at most ``QUIET_WAIT_S``, the
+  write) after the hook response left.  Feedback follows a clinician's click, seconds later; a card
+  reported faster than that to another worker is stored and flagged unknown, as any card missing from
+  the log is.
 """
 
 from __future__ import annotations
@@ -29,12 +30,13 @@ import threading
 import time
 import weakref
 from collections import deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 log = logging.getLogger("naltrexone_cds.storage")
 
 Row = Mapping[str, Any]
+WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 MAX_PENDING_ROWS = 5_000  # ~5 s of cards at full load: a database stalled longer than that loses rows
 MAX_BATCH_ROWS = 500
 # Gather many calls' rows per transaction; bounds how stale another worker's view is.  A transaction
@@ -44,6 +46,12 @@ MAX_BATCH_ROWS = 500
 # 100 ms every ten or more (~50-75 us).  Still well inside the 0.25 s that feedback waits for another
 # worker's card (plugin.storage.store.CARD_WAIT_S).
 LINGER_S = 0.1
+# After the linger, a batch waits (at most this much longer) for a moment when no hook call of this
+# process runs (``watch``): its Python work then takes the GIL from no call.  Served at one connection
+# (20 ms linger, SQLAlchemy insert), calls that overlapped a batch waited on the GIL: in-worker blocked
+# time (wall - CPU - run-queue delay) p99 0.35-0.6 ms, other threads' CPU during a call p99 0.8-1.15 ms;
+# with the wait 0.09-0.18 and 0.34-0.57 ms.  A worker never idle (every thread busy) writes at the bound.
+QUIET_WAIT_S = 0.02
 FLUSH_TIMEOUT_S = 5.0
 DROP_LOG_INTERVAL_S = 60.0
 
@@ -81,6 +89,9 @@ class CardLogWriter:
         self._flushing = 0
         self._closing = False
         self._idle = False  # the writer waits for rows (not lingering, not writing)
+        self._calls: set[int] = set()  # threads running a call now (an app passed through ``watch``)
+        self._watched = False
+        self._awaiting_quiet = False  # the writer waits for ``_calls`` to fall to 0
         self._thread: threading.Thread | None = None
 
     @property
@@ -103,6 +114,23 @@ class CardLogWriter:
                 # the hook call pays for while holding the GIL (py-spy: 8% of a worker's time).
                 self._cond.notify_all()
         return True
+
+    def watch(self, app: WsgiApp) -> WsgiApp:
+        """``app`` whose calls are counted: the writer writes its batches between them when it can."""
+        self._watched = True
+
+        def counted(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+            thread = threading.get_ident()  # one call at a time per thread; set.add/discard are atomic
+            self._calls.add(thread)
+            try:
+                return app(environ, start_response)
+            finally:
+                self._calls.discard(thread)
+                if self._awaiting_quiet and not self._calls:
+                    with self._cond:
+                        self._cond.notify_all()
+
+        return counted
 
     def flush(self, timeout: float = FLUSH_TIMEOUT_S) -> bool:
         """Wait until every row submitted before this call is written (or given up); False on timeout."""
@@ -152,6 +180,10 @@ class CardLogWriter:
                 lambda: self._flushing or self._closing or len(self._pending) >= self._max_batch,
                 self._linger_s,
             )
+            if self._watched and self._calls:
+                self._awaiting_quiet = True
+                self._cond.wait_for(lambda: self._flushing or self._closing or not self._calls, QUIET_WAIT_S)
+                self._awaiting_quiet = False
             count = min(len(self._pending), self._max_batch)
             return [self._pending.popleft() for _ in range(count)]
 

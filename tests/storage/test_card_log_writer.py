@@ -26,6 +26,7 @@ from plugin.storage.store import get_store
 from plugin.storage.writer import CardLogWriter, close_writers
 from tests import builders as b
 from tests.paths import REPO_ROOT
+from tests.support.waiting import wait_until
 
 
 class Sink:
@@ -198,3 +199,78 @@ def test_serve_worker_writes_its_queue_on_sigterm(tmp_path: Path) -> None:
         logged = set(conn.execute(select(card_log.c.card_uuid)).scalars())
     engine.dispose()
     assert logged == answered, (tmp_path / "server.log").read_text()[-2000:]
+
+
+class HeldCall:
+    """A WSGI app (passed through ``writer.watch``) whose call submits a row, then runs until released."""
+
+    def __init__(self, writer: CardLogWriter) -> None:
+        self.writer = writer
+        self.release = threading.Event()
+        self.running = threading.Event()
+        self.app = writer.watch(self._app)
+        self.thread = threading.Thread(target=self.app, args=({}, None), daemon=True)
+
+    def _app(self, _environ: dict[str, Any], _start_response: Any) -> list[bytes]:
+        self.writer.submit([{"n": 1}])
+        self.running.set()
+        self.release.wait(10)
+        return [b""]
+
+    def __enter__(self) -> HeldCall:
+        self.thread.start()
+        assert self.running.wait(5)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.release.set()
+        self.thread.join(5)
+
+
+def test_a_batch_waits_for_no_call_to_run_then_is_written_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(writer_module, "QUIET_WAIT_S", 30.0)
+    sink = Sink()
+    writer = CardLogWriter(sink, linger_s=0)
+    with HeldCall(writer):
+        time.sleep(0.3)
+        assert sink.batches == [], "written while a call ran, though the wait for quiet had 30 s left"
+    assert wait_until(lambda: sink.rows == [{"n": 1}], 5)  # the call's end wakes the writer
+    writer.close()
+
+
+def test_a_worker_never_quiet_still_gets_its_batches_written(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(writer_module, "QUIET_WAIT_S", 0.05)
+    sink = Sink()
+    writer = CardLogWriter(sink, linger_s=0)
+    with HeldCall(writer) as call:
+        assert wait_until(lambda: sink.rows == [{"n": 1}], 5)
+        assert call.thread.is_alive(), "written only after the call ended"
+    writer.close()
+
+
+def test_flush_inside_a_call_does_not_wait_for_quiet(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The feedback endpoint flushes the card log during its own call: that must not wait for itself."""
+    monkeypatch.setattr(writer_module, "QUIET_WAIT_S", 30.0)
+    sink = Sink()
+    writer = CardLogWriter(sink, linger_s=0)
+    with HeldCall(writer):
+        started = time.monotonic()
+        assert writer.flush(10)
+        assert time.monotonic() - started < 5 and sink.rows == [{"n": 1}]
+    writer.close()
+
+
+def test_the_store_counts_an_apps_calls_only_for_its_background_writer(tmp_path: Path) -> None:
+    app = create_app({"auth": "none", "state_dir": str(tmp_path)})
+    store = get_store(app)
+    inner = app.wsgi_app
+    assert store.watch_calls(inner) is inner  # rows written in the call: nothing to schedule
+    store.start_background_writer()
+    writer = store._writer
+    assert writer is not None
+    seen: list[int] = []
+    app.before_request(lambda: seen.append(len(writer._calls)))
+    app.wsgi_app = store.watch_calls(app.wsgi_app)  # type: ignore[method-assign]
+    assert app.test_client().get("/cds-services").status_code == 200
+    assert seen == [1] and not writer._calls
+    writer.close()
