@@ -260,6 +260,14 @@ class MedicationUse(View):
             return ()
         return tuple(ref for r in objects(raw) if (ref := reference_of(r)) is not None)
 
+    def may_authorize(self, order_id: str) -> bool:
+        """False when no authorizingPrescription reference can name the order ``order_id`` (its text
+        does not hold the id): what ``authorizing`` would read, without parsing each reference."""
+        raw = self._raw.get("authorizingPrescription")
+        if raw is None:
+            return False
+        return any(type(ref := r.get("reference")) is str and order_id in ref for r in objects(raw))
+
     @lazy
     def prior_prescription(self) -> Ref | None:
         return reference_of(self._raw.get("priorPrescription"))

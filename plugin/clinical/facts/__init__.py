@@ -59,7 +59,7 @@ from plugin.clinical.facts.unreadable import (
 from plugin.clinical.hook_request import HookRequest
 from plugin.clinical.policy import Policy
 from plugin.clinical.terminology import Terminology
-from plugin.fhir.concepts import RXNORM, Concept
+from plugin.fhir.concepts import RXNORM
 from plugin.fhir.dates import order_start
 from plugin.fhir.medications import SUGGESTION_TAG, MedicationDef, MedicationUse
 from plugin.fhir.record import ReadRecord, Unreadable
@@ -131,25 +131,37 @@ def _unidentified(use: MedicationUse) -> bool:
     return not drug.words and not any(c.system == RXNORM for c in drug.codings)
 
 
-_Classified = tuple[frozenset[str], Medicine | None, frozenset[str]]
+# (value sets of a drug's codes, its medicine, the sets its codes or words name, and - when it is no
+# naltrexone nor opioid - which other question the record's entries of it raise: "rescue",
+# "withdrawal", "unidentified", or None: none, the usual case).
+_Classified = tuple[frozenset[str], Medicine | None, frozenset[str], str | None]
 
 
-def _classify(use: MedicationUse, term: Terminology, seen: dict[Concept, _Classified]) -> _Classified:
-    """(value sets of the drug's codes, its medicine, the sets its codes or words name), worked out once
-    per distinct drug of the record (a record repeats its drugs).  A naltrexone's form depends on the
-    entry's route, so that answer is not shared."""
+def _classify(use: MedicationUse, term: Terminology, seen: dict[int, _Classified]) -> _Classified:
+    """What the drug of an entry is, worked out once per distinct drug of the record (a record repeats
+    its drugs; within one hook call identical concepts are one object, so they are known by identity).
+    A naltrexone's form depends on the entry's route, so that answer is not shared."""
     drug = use.drug
     key = drug.concept if not drug.ingredients and not drug.display else None
-    if key is not None and (known := seen.get(key)) is not None:
+    if key is not None and (known := seen.get(id(key))) is not None:
         return known
     coded = term.sets_of(drug.codings)  # one lookup per drug; every question below reads these
     words = drug.words
     mentioned = term.mentioned_sets(words) if words else frozenset()
     medicine = classify_coded(coded, words, term, use.route_list, mentioned)
     named = coded | mentioned if medicine is None and words else coded
+    other = None
+    if medicine is None:
+        if RESCUE in coded or (not drug.codings and RESCUE in named):
+            other = "rescue"
+        elif named & WITHDRAWAL_MEDICINES:
+            other = "withdrawal"
+        elif _unidentified(use):
+            other = "unidentified"
+    found = (coded, medicine, named, other)
     if key is not None and (medicine is None or medicine[0] == "opioid"):
-        seen[key] = (coded, medicine, named)
-    return coded, medicine, named
+        seen[id(key)] = found  # the concept is held by the record's views: its id is not reused
+    return found
 
 
 def _record_medicines(
@@ -158,22 +170,24 @@ def _record_medicines(
     found = _History()
     filled = FilledOrders(read.medication_uses)
     draft_kinds = {ref.partition("/")[0] for ref in draft_refs}
-    seen: dict[Concept, _Classified] = {}
+    seen: dict[int, _Classified] = {}
     for use in read.medication_uses:
         drug = use.drug
-        if not drug.readable or (use.kind in draft_kinds and use.reference in draft_refs):
-            continue  # the draft under decision echoed by the EHR's search; unreadable ones are named
-        coded, medicine, named = _classify(use, term, seen)
+        if not drug.readable:
+            continue  # unreadable ones are named by the reader
+        _, medicine, _, other = _classify(use, term, seen)
+        if (medicine is None and other is None) or (use.kind in draft_kinds and use.reference in draft_refs):
+            continue  # nothing to say of it, or the draft under decision echoed by the EHR's search
         if medicine is None:
-            if RESCUE in coded or (not drug.codings and RESCUE in named):
+            if other == "rescue":
                 if (rescue := rescue_evidence(use)) is not None:
                     found.rescue.append(rescue)
-            elif named & WITHDRAWAL_MEDICINES:
+            elif other == "withdrawal":
                 if (managed := withdrawal_medicine(use, drug, term)) is not None:
                     found.detox.append(managed)
                 elif (part := unverified_withdrawal(use, drug, term, oud)) is not None:
                     found.unreadable.append(Unreadable(use.reference, use.key, part))
-            elif _unidentified(use) and not is_ignored(use):
+            elif not is_ignored(use):
                 found.unidentified.append(use.reference)
             continue
         found.unreadable += damaged(use)

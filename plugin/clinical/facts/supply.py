@@ -91,14 +91,29 @@ def filled_orders(dispenses: Iterable[MedicationUse]) -> frozenset[str]:
 
 
 class FilledOrders(Container[str]):
-    """``filled_orders`` of a record's medication entries, worked out when an order first asks (most
-    records have no opioid order whose supply needs it)."""
+    """``reference in FilledOrders(uses)`` is ``reference in filled_orders(uses)``, answered for the
+    orders that ask (most records have no opioid order whose supply needs it): a fill is read further
+    only when one of its authorizingPrescription references holds the order's id."""
 
     def __init__(self, uses: Sequence[MedicationUse]) -> None:
-        self._uses = uses
-        self._orders: frozenset[str] | None = None
+        self._fills = [u for u in uses if u.kind == "MedicationDispense"]
+        self._known: dict[str, bool] = {}
 
     def __contains__(self, reference: object) -> bool:
-        if self._orders is None:
-            self._orders = filled_orders(self._uses)
-        return reference in self._orders
+        if not isinstance(reference, str):
+            return False
+        known = self._known.get(reference)
+        if known is None:
+            known = self._known[reference] = self._filled(reference)
+        return known
+
+    def _filled(self, reference: str) -> bool:
+        kind, _, rid = reference.partition("/")
+        if kind != "MedicationRequest" or not rid:
+            return False
+        return any(
+            d.may_authorize(rid)
+            and d.status not in NOT_FILLED
+            and any(ref.id == rid and ref.type in (None, "MedicationRequest") for ref in d.authorizing)
+            for d in self._fills
+        )
