@@ -61,6 +61,7 @@ class Terminology:
             words |= {m.group(1).strip().lower() for m in brands if m}
             if words:
                 keywords[vs["id"]] = words
+        self._code_sets = {name: frozenset(code for _, code in pairs) for name, pairs in self._index.items()}
         self._by_code = _reverse_index(self._index)
         self._by_display = _display_index(self._sets.values())
         self._keywords = _KeywordIndex(keywords)
@@ -136,6 +137,10 @@ class Terminology:
         """The set's first concept: by convention the product used in suggestions."""
         c = self._sets[name]["expansion"]["contains"][0]
         return Coded(c["system"], c["code"], c.get("display", ""))
+
+    def code_set(self, name: str) -> frozenset[str]:
+        """The codes of a set (any system), worked out at start-up."""
+        return self._code_sets[name]
 
     def codes(self, name: str) -> list[Coded]:
         return [

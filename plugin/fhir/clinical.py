@@ -97,6 +97,11 @@ class Observation(View):
         """None: unreadable."""
         return concept(self._raw.get("code"))
 
+    @lazy
+    def value_concept(self) -> Concept | None:
+        """valueCodeableConcept (the result's own, read without making the result)."""
+        return concept(self._raw.get("valueCodeableConcept"))
+
     @property
     def components_damaged(self) -> bool:
         """component was sent (null, ``{}``, ``[]`` included) but none of it is a readable object."""
@@ -216,11 +221,7 @@ class Activity(View):
     def code(self) -> Concept | None:
         """code (Procedure, ServiceRequest), else the first type (Encounter), else appointmentType."""
         raw = self._raw
-        return (
-            concept(raw.get("code"))
-            or next(iter(concepts(raw.get("type"))), None)
-            or concept(raw.get("appointmentType"))
-        )
+        return concept(raw.get("code")) or next(iter(self.types), None) or concept(raw.get("appointmentType"))
 
     @lazy
     def concepts(self) -> tuple[Concept, ...]:

@@ -256,10 +256,15 @@ def build_facts(
         positive_opioid_screens=tuple(positive),
         negative_opioid_screens=tuple(t.evidence for t in negative),
         negative_screen_tests=tuple(negative),
-        opioid_free_analytes=frozenset(c.code for c in term.codes(OPIOID_FREE)),
+        opioid_free_analytes=term.code_set(OPIOID_FREE),
         screens_kept=tuple(kept),
         failed_naloxone_challenges=tuple(
-            failed_challenges(read.observations, conditions.coded("naloxone-challenge-failed"), term)
+            failed_challenges(
+                read.observations,
+                conditions.coded("naloxone-challenge-failed"),
+                term,
+                observations.coded("naloxone-challenge-failed"),
+            )
         ),
         dependence_conditions=tuple(conditions_in(conditions.coded(DEPENDENCE), DEPENDENCE, term)),
         opioid_withdrawal=tuple(conditions_in(conditions.coded(WITHDRAWAL), WITHDRAWAL, term)),

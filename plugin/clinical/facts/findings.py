@@ -29,6 +29,7 @@ from plugin.fhir.concepts import LOINC, Coding, Concept
 _INACTIVE_CLINICAL = {"inactive", "remission", "resolved"}
 _NOT_TRUE = {"refuted", "entered-in-error"}
 _NOT_RESULTS = {"entered-in-error", "cancelled"}
+_CHALLENGE = "naloxone-challenge-failed"
 
 
 def codings_of(concept: Concept | None) -> tuple[Coding, ...]:
@@ -180,12 +181,20 @@ def conditions_ever(conditions: Iterable[Condition], valueset: str, term: Termin
 
 
 def failed_challenges(
-    observations: Iterable[Observation], conditions: Iterable[Condition], term: Terminology
+    observations: Iterable[Observation],
+    conditions: Iterable[Condition],
+    term: Terminology,
+    coded: Iterable[Observation] | None = None,
 ) -> list[Evidence]:
-    out = conditions_in(conditions, "naloxone-challenge-failed", term)
+    """Failed naloxone challenges: conditions, and observations whose code or coded value says so.
+    ``coded``, when given, = the observations whose code is in the set (``CodedIndex.coded``)."""
+    out = conditions_in(conditions, _CHALLENGE, term)
+    by_code = None if coded is None else {id(o) for o in coded}
     for obs in observations:
-        codings = codings_of(obs.code) + codings_of(obs.result.value_concept)
-        if term.any_in("naloxone-challenge-failed", codings) and obs.status not in _NOT_RESULTS:
+        found = term.any_in(_CHALLENGE, codings_of(obs.code)) if by_code is None else id(obs) in by_code
+        if not found and (value := obs.value_concept) is not None:
+            found = term.any_in(_CHALLENGE, value.codings)
+        if found and obs.status not in _NOT_RESULTS:
             out.append(Evidence("Observation", obs.id, obs.when, "naloxone challenge"))
     return out
 

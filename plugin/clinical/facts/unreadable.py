@@ -98,7 +98,7 @@ def suspect_observations(every: Iterable[Any], index: CodedIndex, term: Terminol
     UR" under a local code) or are a screen's display word for word."""
     screens = {id(o) for o in index.coded(SCREENING)} | {id(o) for o in index.coded(CHALLENGE)}
     out = []
-    seen: dict[Any, tuple[frozenset[str], frozenset[str]]] = {}  # a record repeats its tests
+    seen: dict[int, tuple[frozenset[str], frozenset[str]]] = {}  # a record repeats its tests
     for o in every:
         if o.components_damaged:
             out.append(Unreadable(o.reference, o.key, "components"))
@@ -108,7 +108,7 @@ def suspect_observations(every: Iterable[Any], index: CodedIndex, term: Terminol
             if code is None or id(o) in screens:
                 continue
             named, coded = _code_sets(code, term, seen)
-            if PANEL in coded | named and o.status not in _NOT_RESULTS and not o.result.has_value:
+            if (PANEL in coded or PANEL in named) and o.status not in _NOT_RESULTS and not o.result.has_value:
                 out.append(Unreadable(o.reference, o.key, "result"))  # a panel sent empty: what it found?
             elif code.words and named & _SCREEN_WORDS and not coded & _SCREEN_SETS:
                 out.append(Unreadable(o.reference, o.key, "code"))
@@ -127,18 +127,19 @@ def suspect_observations(every: Iterable[Any], index: CodedIndex, term: Terminol
 
 
 def _code_sets(
-    code: Any, term: Terminology, seen: dict[Any, tuple[frozenset[str], frozenset[str]]]
+    code: Any, term: Terminology, seen: dict[int, tuple[frozenset[str], frozenset[str]]]
 ) -> tuple[frozenset[str], frozenset[str]]:
     """(the value sets a code's words name, the sets its codings are in), once per distinct code of the
-    record (``seen`` lives for one record)."""
-    found = seen.get(code)
+    record (``seen`` lives for one record; a record's identical concepts are one object, and the views
+    hold them, so an id is not reused while it lives)."""
+    found = seen.get(id(code))
     if found is None:
-        found = seen[code] = (_named(code.words, term), term.sets_of(code.codings))
+        found = seen[id(code)] = (_named(code.words, term), term.sets_of(code.codings))
     return found
 
 
 def _names_a_screen(
-    code: Any, term: Terminology, seen: dict[Any, tuple[frozenset[str], frozenset[str]]]
+    code: Any, term: Terminology, seen: dict[int, tuple[frozenset[str], frozenset[str]]]
 ) -> bool:
     """Words that name a screen, an opioid or a failed challenge, under a code no screening or challenge
     value set knows."""
