@@ -77,15 +77,27 @@ _MEMO: ContextVar[dict[tuple[str, str, str, str, bool], Concept] | None] = Conte
 )
 
 
+# And what is made of a concept (a Drug), by the concept's id: each value holds its concept, so no
+# id is reused while the memo lives.
+_MADE: ContextVar[dict[int, Any] | None] = ContextVar("naltrexone_cds_made", default=None)
+
+
 @contextmanager
 def one_request() -> Iterator[None]:
     """Within: identical usual concepts of this request are read once.  The memo is this block's own
     and is gone when it ends (a nested block gets its own too)."""
-    token = _MEMO.set({})
+    token, made = _MEMO.set({}), _MADE.set({})
     try:
         yield
     finally:
+        _MADE.reset(made)
         _MEMO.reset(token)
+
+
+def made_of_concepts() -> dict[int, Any] | None:
+    """This hook call's memo of what is made of a concept, keyed by ``id(concept)``; the caller keeps
+    the concept in the value.  None outside ``one_request``."""
+    return _MADE.get()
 
 
 def _words(text: str, codings: tuple[Coding, ...]) -> str:

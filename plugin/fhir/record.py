@@ -92,6 +92,7 @@ def read_record(
     activities: dict[str, list[Activity]] = {}
     lost = list(unreadable)
     counts: dict[str, int] = {}
+    checked: set[int] = set()  # drugs found readable (a record's entries of one coded drug share it)
     for key, resources in by_key.items():
         for resource in resources:
             kind = resource.get("resourceType")
@@ -101,9 +102,13 @@ def read_record(
             if kind in MEDICATION_USE_TYPES:
                 use = MedicationUse(resource, key, medications, kind)
                 uses.append(use)
-                if (drug := use.drug).damaged or not drug.readable or drug.reference is not None:
+                if id(drug := use.drug) in checked:
+                    continue
+                if drug.damaged or not drug.readable or drug.reference is not None:
                     if (why := _drug_unreadable(use, key)) is not None:
                         lost.append(why)
+                else:
+                    checked.add(id(drug))  # the entries hold it: its id is not reused meanwhile
                 continue
             reader = _READERS.get(kind)
             if reader is None:

@@ -139,11 +139,11 @@ _Classified = tuple[frozenset[str], Medicine | None, frozenset[str], str | None]
 
 def _classify(use: MedicationUse, term: Terminology, seen: dict[int, _Classified]) -> _Classified:
     """What the drug of an entry is, worked out once per distinct drug of the record (a record repeats
-    its drugs; within one hook call identical concepts are one object, so they are known by identity).
-    A naltrexone's form depends on the entry's route, so that answer is not shared."""
+    its drugs; within one hook call the entries of one coded drug share one ``Drug``, so ``seen`` knows
+    them by identity: the entries hold their drugs, so no id is reused while it lives).  A naltrexone's
+    form depends on the entry's route, so that answer is not shared."""
     drug = use.drug
-    key = drug.concept if not drug.ingredients and not drug.display else None
-    if key is not None and (known := seen.get(id(key))) is not None:
+    if (known := seen.get(id(drug))) is not None:
         return known
     coded = term.sets_of(drug.codings)  # one lookup per drug; every question below reads these
     words = drug.words
@@ -159,8 +159,8 @@ def _classify(use: MedicationUse, term: Terminology, seen: dict[int, _Classified
         elif _unidentified(use):
             other = "unidentified"
     found = (coded, medicine, named, other)
-    if key is not None and (medicine is None or medicine[0] == "opioid"):
-        seen[id(key)] = found  # the concept is held by the record's views: its id is not reused
+    if medicine is None or medicine[0] == "opioid":
+        seen[id(drug)] = found
     return found
 
 
@@ -175,7 +175,7 @@ def _record_medicines(
         drug = use.drug
         if not drug.readable:
             continue  # unreadable ones are named by the reader
-        _, medicine, _, other = _classify(use, term, seen)
+        _, medicine, _, other = seen.get(id(drug)) or _classify(use, term, seen)
         if (medicine is None and other is None) or (use.kind in draft_kinds and use.reference in draft_refs):
             continue  # nothing to say of it, or the draft under decision echoed by the EHR's search
         if medicine is None:
