@@ -100,7 +100,8 @@ class Observation(View):
     @lazy
     def value_concept(self) -> Concept | None:
         """valueCodeableConcept (the result's own, read without making the result)."""
-        return concept(self._raw.get("valueCodeableConcept"))
+        raw = self._raw.get("valueCodeableConcept")
+        return None if raw is None else concept(raw)
 
     @property
     def components_damaged(self) -> bool:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from plugin.fhir.clinical import Activity, Condition, Observation
+from plugin.fhir.concepts import concept
 from plugin.fhir.medications import (
     MEDICATION_USE_TYPES,
     MedicationDef,
@@ -118,7 +119,9 @@ def read_record(
                 activities.setdefault(kind, []).append(view)
             else:
                 found[reader[0]].append(view)
-                if (code := view.code) is None or code.damaged or not code.readable:
+                code = concept(resource.get("code"))  # what the view's lazy ``code`` reads, given to it
+                view._init("code", code)
+                if code is None or code.damaged or not code.readable:
                     lost.append(Unreadable(view.reference, key, "code"))
     return ReadRecord(
         medication_uses=tuple(uses),

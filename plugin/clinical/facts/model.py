@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from typing import Any, Literal
 
 from plugin.fhir.medications import MedicationUse
@@ -134,7 +135,7 @@ class Facts:
         """The day naltrexone would start: the draft's future start date, else today."""
         return max(self.planned_start or self.now, self.now)
 
-    @property
+    @cached_property  # asked by most rules and the answer: worked out once (the facts are frozen)
     def target_orders(self) -> tuple[NaltrexoneOrder, ...]:
         """Selected naltrexone orders that are addiction treatment (not bupropion/naltrexone)."""
         return tuple(o for o in self.orders if o.selected and o.form != "bupropion-combination")
