@@ -1,8 +1,8 @@
 """The ceiling: a bare Flask app under the service's own ``serve`` (same server, proxy and options).
 
-It reads and parses the hook request exactly as the service does (orjson) and answers the JSON the
-service answered for the same request (a file named by ``BENCH_CEILING_RESPONSE``), doing no clinical
-work.  ``python -m bench.ceiling --port N`` serves it via ``plugin.ops.server.serve``.
+It reads and parses the hook request exactly as the service does (msgspec's JSON decoder, as in
+``plugin.http.api``) and answers the JSON the service answered for the same request (a file named by
+``BENCH_CEILING_RESPONSE``), doing no clinical work.  ``python -m bench.ceiling --port N`` serves it via ``plugin.ops.server.serve``.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import argparse
 import os
 from pathlib import Path
 
-import orjson
+import msgspec
 from flask import Flask, Response, request
 
 from plugin.ops.server import serve, serve_options
@@ -19,12 +19,13 @@ from plugin.settings import load_settings
 
 
 def create_app() -> Flask:
+    decode = msgspec.json.Decoder().decode
     payload = Path(os.environ["BENCH_CEILING_RESPONSE"]).read_bytes()
     app = Flask(__name__)
 
     @app.post("/cds-services/<service_id>")
     def call(service_id: str) -> Response:
-        orjson.loads(request.get_data(cache=False))
+        decode(request.get_data(cache=False))
         return Response(payload, mimetype="application/json")
 
     @app.get("/healthz")
