@@ -15,10 +15,11 @@ body is handed to the server.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
-WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 MAX_BUFFERED_BYTES = 1024 * 1024
 
@@ -30,10 +31,10 @@ def _content_length(headers: list[tuple[str, str]]) -> int | None:
     return None
 
 
-def buffered(app: WsgiApp, max_bytes: int = MAX_BUFFERED_BYTES) -> WsgiApp:
+def buffered(app: WSGIApplication, max_bytes: int = MAX_BUFFERED_BYTES) -> WSGIApplication:
     """``app`` answering with ``[body]`` whenever it already holds a body of known, small length."""
 
-    def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    def wsgi(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         length: list[int | None] = [None]
 
         def recording_start_response(status: str, headers: list[tuple[str, str]], *exc_info: Any) -> Any:

@@ -27,17 +27,18 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from plugin.settings import FORMS, Settings, SettingsError, env_name
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 log = logging.getLogger("naltrexone_cds.watchdog")
 
 EXIT_HUNG = 70  # EX_SOFTWARE: granian logs the unexpected exit and respawns the worker
 MAX_TICK_S = 1.0
 CLOSE_WRITERS_S = 2.0
-
-WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
 class Watchdog:
@@ -50,10 +51,10 @@ class Watchdog:
         self._running: dict[int, tuple[float, str]] = {}  # thread id -> (started, method)
         self._lock = threading.Lock()
 
-    def watch(self, app: WsgiApp) -> WsgiApp:
+    def watch(self, app: WSGIApplication) -> WSGIApplication:
         """``app`` with each request registered while it runs."""
 
-        def watched(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        def watched(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
             thread = threading.get_ident()
             with self._lock:
                 self._running[thread] = (time.monotonic(), str(environ.get("REQUEST_METHOD", "")))

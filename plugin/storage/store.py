@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from flask import Flask
 from sqlalchemy import Connection, Engine, select
@@ -28,7 +28,10 @@ from plugin.settings import Settings
 from plugin.storage import db
 from plugin.storage.bulk import PreparedInsert
 from plugin.storage.models import card_log, feedback
-from plugin.storage.writer import CardLogWriter, WsgiApp
+from plugin.storage.writer import CardLogWriter
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIApplication
 
 _T = TypeVar("_T")
 log = logging.getLogger("naltrexone_cds.storage")
@@ -122,7 +125,7 @@ class Store:
         if self._writer is None:
             self._writer = CardLogWriter(self._write_batch, on_drop=on_drop)
 
-    def watch_calls(self, app: WsgiApp) -> WsgiApp:
+    def watch_calls(self, app: WSGIApplication) -> WSGIApplication:
         """``app`` with its calls counted, so that the background writer writes between them."""
         return self._writer.watch(app) if self._writer is not None else app
 

@@ -31,12 +31,14 @@ import time
 import weakref
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 log = logging.getLogger("naltrexone_cds.storage")
 
 Row = Mapping[str, Any]
-WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 MAX_PENDING_ROWS = 5_000  # ~5 s of cards at full load: a database stalled longer than that loses rows
 MAX_BATCH_ROWS = 500
 # Gather many calls' rows per transaction; bounds how stale another worker's view is.  A transaction
@@ -115,11 +117,11 @@ class CardLogWriter:
                 self._cond.notify_all()
         return True
 
-    def watch(self, app: WsgiApp) -> WsgiApp:
+    def watch(self, app: WSGIApplication) -> WSGIApplication:
         """``app`` whose calls are counted: the writer writes its batches between them when it can."""
         self._watched = True
 
-        def counted(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        def counted(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
             thread = threading.get_ident()  # one call at a time per thread; set.add/discard are atomic
             self._calls.add(thread)
             try:
