@@ -92,7 +92,6 @@ class CardLogWriter:
         self._closing = False
         self._idle = False  # the writer waits for rows (not lingering, not writing)
         self._calls: set[int] = set()  # threads running a call now (an app passed through ``watch``)
-        self._watched = False
         self._awaiting_quiet = False  # the writer waits for ``_calls`` to fall to 0
         self._thread: threading.Thread | None = None
 
@@ -119,7 +118,6 @@ class CardLogWriter:
 
     def watch(self, app: WSGIApplication) -> WSGIApplication:
         """``app`` whose calls are counted: the writer writes its batches between them when it can."""
-        self._watched = True
 
         def counted(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
             thread = threading.get_ident()  # one call at a time per thread; set.add/discard are atomic
@@ -182,7 +180,7 @@ class CardLogWriter:
                 lambda: self._flushing or self._closing or len(self._pending) >= self._max_batch,
                 self._linger_s,
             )
-            if self._watched and self._calls:
+            if self._calls:  # only an app passed through ``watch`` ever fills it
                 self._awaiting_quiet = True
                 self._cond.wait_for(lambda: self._flushing or self._closing or not self._calls, QUIET_WAIT_S)
                 self._awaiting_quiet = False
