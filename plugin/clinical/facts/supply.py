@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Container, Iterable, Sequence
+from collections.abc import Container, Iterable, Iterator, Sequence
 
 from plugin.clinical.facts.last_dose import (
     Dose,
@@ -79,15 +79,19 @@ def estimate(use: MedicationUse, default_days: int, filled: Container[str] = fro
     return Estimate(taken, f"given on {taken.isoformat()}") if taken else None
 
 
+def _orders_filled_by(use: MedicationUse) -> Iterator[str]:
+    """Ids of the MedicationRequests a dispense fills (its authorizingPrescription); none when the entry
+    is no fill or was not handed over."""
+    if use.kind != "MedicationDispense" or use.status in NOT_FILLED:
+        return
+    for ref in use.authorizing:
+        if ref.id and ref.type in (None, "MedicationRequest"):
+            yield ref.id
+
+
 def filled_orders(dispenses: Iterable[MedicationUse]) -> frozenset[str]:
     """Orders with fills on record (authorizingPrescription): their fills carry the supply."""
-    return frozenset(
-        f"MedicationRequest/{ref.id}"
-        for d in dispenses
-        if d.kind == "MedicationDispense" and d.status not in NOT_FILLED
-        for ref in d.authorizing
-        if ref.id and ref.type in (None, "MedicationRequest")
-    )
+    return frozenset(f"MedicationRequest/{rid}" for d in dispenses for rid in _orders_filled_by(d))
 
 
 class FilledOrders(Container[str]):
@@ -111,9 +115,4 @@ class FilledOrders(Container[str]):
         kind, _, rid = reference.partition("/")
         if kind != "MedicationRequest" or not rid:
             return False
-        return any(
-            d.may_authorize(rid)
-            and d.status not in NOT_FILLED
-            and any(ref.id == rid and ref.type in (None, "MedicationRequest") for ref in d.authorizing)
-            for d in self._fills
-        )
+        return any(d.may_authorize(rid) and rid in _orders_filled_by(d) for d in self._fills)
