@@ -175,7 +175,7 @@ def _record_medicines(
         drug = use.drug
         if not drug.readable:
             continue  # unreadable ones are named by the reader
-        _, medicine, _, other = seen.get(id(drug)) or _classify(use, term, seen)
+        _, medicine, _, other = _classify(use, term, seen)
         if (medicine is None and other is None) or (use.kind in draft_kinds and use.reference in draft_refs):
             continue  # nothing to say of it, or the draft under decision echoed by the EHR's search
         if medicine is None:
