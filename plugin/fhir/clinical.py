@@ -89,7 +89,8 @@ class Observation(View):
     @lazy
     def result(self) -> Result:
         result = Result(self._raw)
-        result.__dict__["code"] = self.code  # the same field, read once
+        result.__dict__["code"] = self.code  # the same fields, read once
+        result.__dict__["value_concept"] = self.value_concept
         return result
 
     @lazy
@@ -99,7 +100,7 @@ class Observation(View):
 
     @lazy
     def value_concept(self) -> Concept | None:
-        """valueCodeableConcept (the result's own, read without making the result)."""
+        """valueCodeableConcept, read without making the result (which is then handed this one)."""
         raw = self._raw.get("valueCodeableConcept")
         return None if raw is None else concept(raw)
 
