@@ -16,10 +16,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from plugin.clinical.answer.cards import (
-    RULE_SYSTEM,  # noqa: E402
-    fill,  # noqa: E402
-)
+from plugin.clinical.answer.cards import RULE_SYSTEM  # noqa: E402
+from plugin.clinical.answer.texts import fill  # noqa: E402
 from plugin.clinical.answer.wording import WORDING  # noqa: E402
 from plugin.clinical.policy import Policy  # noqa: E402
 from plugin.clinical.rules import ALL_RULES, INDICATORS, REVERSE_RULES  # noqa: E402

@@ -15,6 +15,7 @@ FHIR id, a date we computed); anything else is validated with the whole resource
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from typing import Any
@@ -27,6 +28,7 @@ from pydantic import ValidationError
 __all__ = [
     "FhirValidationError",
     "PLAIN_ID",
+    "Template",
     "fill_template",
     "in_model_order",
     "validated",
@@ -69,20 +71,38 @@ def validated(resource: dict[str, Any]) -> dict[str, Any]:
     return dumped
 
 
+@dataclass(frozen=True)
+class Template:
+    """One of our own resources, validated, cut at its sentinels: ``pieces`` of JSON around each slot,
+    ``slots`` naming the sentinel each gap held (a whole JSON string)."""
+
+    pieces: tuple[bytes, ...]
+    slots: tuple[str, ...]
+
+
 @lru_cache(maxsize=_TEMPLATES)
-def validated_template(template: bytes) -> bytes:
-    """One of our own resources (serialised, sentinels in place of a call's values), validated once."""
-    return orjson.dumps(validated(orjson.loads(template)))
+def validated_template(template: bytes, sentinels: tuple[str, ...]) -> Template:
+    """One of our own resources (serialised, ``sentinels`` in place of a call's values), validated once
+    and cut where the sentinels are."""
+    checked = orjson.dumps(validated(orjson.loads(template)))
+    if not sentinels:
+        return Template((checked,), ())
+    quoted = sorted((orjson.dumps(s) for s in sentinels), key=len, reverse=True)
+    parts = re.split(b"(" + b"|".join(re.escape(q) for q in quoted) + b")", checked)
+    return Template(tuple(parts[0::2]), tuple(orjson.loads(q) for q in parts[1::2]))
 
 
-def fill_template(template: bytes, values: dict[str, str]) -> dict[str, Any]:
-    """A validated template with each sentinel string (a whole JSON string) replaced by its value.
+def fill_template(template: Template, values: dict[str, str]) -> dict[str, Any]:
+    """A validated template with each sentinel it holds replaced by its value (left as it is when
+    ``values`` does not name it).
 
     Callers pass only values valid wherever their sentinel is (plain ids, calendar dates), so the
     result is what validating the filled resource itself gives."""
-    for sentinel, value in values.items():  # both plain strings (ids, dates): nothing to escape
-        template = template.replace(f'"{sentinel}"'.encode(), orjson.dumps(value))
-    resource: dict[str, Any] = orjson.loads(template)
+    pieces = template.pieces
+    out = [pieces[0]]
+    for slot, piece in zip(template.slots, pieces[1:], strict=True):
+        out += (orjson.dumps(values.get(slot, slot)), piece)
+    resource: dict[str, Any] = orjson.loads(b"".join(out))
     return resource
 
 

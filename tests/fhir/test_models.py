@@ -15,7 +15,13 @@ from plugin.clinical.answer import suggestions
 from plugin.clinical.answer.suggestions import _our_request, _validated_directly, regimen_request
 from plugin.clinical.policy import REGIMENS, Policy
 from plugin.clinical.terminology import default_terminology
-from plugin.fhir.models import FhirValidationError, validated, validated_fields, validated_template
+from plugin.fhir.models import (
+    FhirValidationError,
+    fill_template,
+    validated,
+    validated_fields,
+    validated_template,
+)
 from tests.clinical.rules.support import order
 
 TERM = default_terminology()
@@ -153,3 +159,34 @@ def test_a_template_follows_the_policy_it_was_made_for() -> None:
         made = regimen_request(nx_order(draft(), "draft-1"), REGIMENS[0], "p-1", start, policy, TERM)
         end = made["dispenseRequest"]["validityPeriod"]["end"]
         assert end == date.fromordinal(start.toordinal() + days).isoformat()
+
+
+TEMPLATE_VALUES = [
+    {"Patient/s-p": "Patient/p-1", "1801-01-01": "2026-11-25"},
+    {"Patient/s-p": "Patient/1801-01-01", "1801-01-01": "2026-11-25"},  # a value that is a sentinel
+    {"1801-01-01": "Patient/s-p", "Patient/s-p": "Patient/x"},
+    {"Patient/s-p": "Patient/p-2"},  # a sentinel not named stays as it is
+    {},
+]
+
+
+@pytest.mark.parametrize("values", TEMPLATE_VALUES)
+def test_a_cut_template_fills_as_replacing_each_sentinel_once(values: dict[str, str]) -> None:
+    """The template is cut at its sentinels once; filling it puts each value where its sentinel was,
+    and only there: what replacing every quoted sentinel in the validated JSON gives."""
+    resource = _our_request(REGIMENS[-1], "order", "s-p", date(1801, 1, 1), POLICY, TERM)
+    raw = orjson.dumps(resource)
+    template = validated_template(raw, ("1801-01-01", "Patient/s-p"))
+    assert len(template.pieces) == len(template.slots) + 1 and len(template.slots) >= 3
+    expected = orjson.dumps(validated(orjson.loads(raw))).decode()
+    for index, text in enumerate(orjson.dumps(s).decode() for s in sorted(values, key=len)):
+        expected = expected.replace(text, f"\0{index}\0")  # no value can be taken for a sentinel
+    for index, key in enumerate(sorted(values, key=len)):
+        expected = expected.replace(f"\0{index}\0", orjson.dumps(values[key]).decode())
+    assert fill_template(template, values) == orjson.loads(expected)
+
+
+def test_a_template_without_sentinels_is_the_validated_resource() -> None:
+    resource = _our_request(REGIMENS[0], "plan", "p", date(2026, 1, 1), POLICY, TERM)
+    template = validated_template(orjson.dumps(resource), ())
+    assert template.slots == () and fill_template(template, {"p": "x"}) == validated(resource)

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import json
-import uuid
 from datetime import date
 from functools import lru_cache
 from typing import Any
 
 from plugin.clinical.answer import phrases as ph
 from plugin.clinical.answer import wording as w
+from plugin.clinical.answer.suggestions import new_uuid
+from plugin.clinical.answer.texts import fill
 from plugin.clinical.facts.model import Evidence, Facts
 from plugin.clinical.facts.urine_screens import UNNAMED
-from plugin.clinical.policy import REGIMENS, Policy
+from plugin.clinical.policy import Policy
 from plugin.clinical.rules import START_BLOCKING
 from plugin.clinical.rules.finding import Finding
 from plugin.clinical.terminology import PROFILES_DIR
@@ -29,33 +30,6 @@ def _override_displays() -> dict[str, str]:
 def override_reasons(codes: tuple[str, ...]) -> list[dict[str, str]]:
     url = "https://fhir.naltrexone-cds.org/CodeSystem/override-reasons"
     return [{"system": url, "code": c, "display": _override_displays()[c]} for c in codes]
-
-
-_REGIMENS = "; ".join(r.label for r in REGIMENS)  # the documented regimens, as templates name them
-
-
-class _Fields(dict[str, Any]):
-    """Format fields; an unknown one stays as it was written (the PlanDefinition shows templates)."""
-
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
-
-
-def fields(policy: Policy, **values: Any) -> dict[str, Any]:
-    """What a template may name: the policy, the quoted constants, and ``values``."""
-    return _Fields(
-        p=policy,
-        challenge_repeat_hours=w.CHALLENGE_REPEAT_HOURS,
-        switch_after_oral_days=w.SWITCH_AFTER_ORAL_DAYS,
-        switch_after_xr_days=w.SWITCH_AFTER_XR_DAYS,
-        xr_mg=w.XR_MG,
-        regimens=_REGIMENS,
-        **values,
-    )
-
-
-def fill(template: str, policy: Policy, **values: Any) -> str:
-    return template.format_map(fields(policy, **values))
 
 
 def day(d: date | None) -> str:
@@ -233,7 +207,7 @@ def make_card(
 ) -> dict[str, Any]:
     wording = w.WORDING[finding.rule]
     card: dict[str, Any] = {
-        "uuid": str(uuid.uuid4()),
+        "uuid": new_uuid(),
         "summary": summary_for(finding, policy),
         "indicator": finding.indicator,
         "detail": detail_for(finding, facts, policy),

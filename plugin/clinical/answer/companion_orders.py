@@ -4,13 +4,14 @@
 The orders are ours from end to end - codes from our value sets, our wording - except the patient
 reference.  So each is validated once, as a template for a sentinel patient, and a call only puts its
 patient's reference in (a plain FHIR id is valid wherever the sentinel is; any other id is validated
-with the whole order, as before).  The templates are keyed on our own constant resources, never on
-anything a request sent.
+with the whole order, as before).  The templates are keyed on what makes them - the order's value set
+and reason, the terminology - never on anything a request sent.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -19,7 +20,7 @@ from plugin.clinical.answer.suggestions import SUGGESTION_TAG, UCUM, concept, su
 from plugin.clinical.facts.model import Facts
 from plugin.clinical.rules.finding import Finding
 from plugin.clinical.terminology import Terminology
-from plugin.fhir.models import PLAIN_ID, fill_template, validated, validated_template
+from plugin.fhir.models import PLAIN_ID, Template, fill_template, validated, validated_template
 
 _NALOXONE_USE = (
     "For suspected opioid overdose: one spray (4 mg) into one nostril; call emergency services; repeat "
@@ -44,19 +45,37 @@ SERVICE_ORDERS = {
 
 
 _SENTINEL = "sentinel-patient"
+_SLOT = f"Patient/{_SENTINEL}"
+_ORDERS = 32  # our orders x the value sets in use
 
 
-def _validated_for(build: Callable[[str], dict[str, Any]], patient_id: str) -> dict[str, Any]:
-    """``build(patient_id)`` validated: from its sentinel template when the id is a plain FHIR id."""
+def _validated_for(
+    build: Callable[[str], dict[str, Any]], template: Callable[[], Template], patient_id: str
+) -> dict[str, Any]:
+    """``build(patient_id)`` validated: ``template()`` (``build`` for the sentinel, validated once)
+    filled in when the id is a plain FHIR id."""
     if not PLAIN_ID.fullmatch(patient_id):
         return validated(build(patient_id))
-    template = validated_template(orjson.dumps(build(_SENTINEL)))
-    return fill_template(template, {f"Patient/{_SENTINEL}": f"Patient/{patient_id}"})
+    return fill_template(template(), {_SLOT: f"Patient/{patient_id}"})
+
+
+@lru_cache(maxsize=_ORDERS)
+def _service_template(valueset: str, reason: str, term: Terminology) -> Template:
+    return validated_template(orjson.dumps(_service_request(valueset, _SENTINEL, reason, term)), (_SLOT,))
+
+
+@lru_cache(maxsize=_ORDERS)
+def _naloxone_template(term: Terminology) -> Template:
+    return validated_template(orjson.dumps(_naloxone_request(_SENTINEL, term)), (_SLOT,))
 
 
 def service_request(valueset: str, patient_id: str, reason: str, term: Terminology) -> dict[str, Any]:
     """A draft ServiceRequest for the first code of ``valueset``."""
-    return _validated_for(lambda patient: _service_request(valueset, patient, reason, term), patient_id)
+    return _validated_for(
+        lambda patient: _service_request(valueset, patient, reason, term),
+        lambda: _service_template(valueset, reason, term),
+        patient_id,
+    )
 
 
 def _service_request(valueset: str, patient_id: str, reason: str, term: Terminology) -> dict[str, Any]:
@@ -74,7 +93,9 @@ def _service_request(valueset: str, patient_id: str, reason: str, term: Terminol
 
 def naloxone_request(patient_id: str, term: Terminology) -> dict[str, Any]:
     """Naloxone 4 mg nasal spray, one pack of two devices (docs/clinical-rules.md; rule table R11)."""
-    return _validated_for(lambda patient: _naloxone_request(patient, term), patient_id)
+    return _validated_for(
+        lambda patient: _naloxone_request(patient, term), lambda: _naloxone_template(term), patient_id
+    )
 
 
 def _naloxone_request(patient_id: str, term: Terminology) -> dict[str, Any]:

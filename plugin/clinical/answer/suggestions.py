@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import math
-import uuid
+import os
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -16,6 +17,7 @@ from plugin.clinical.terminology import Coded, Terminology
 from plugin.fhir.models import (
     PLAIN_ID,
     FhirValidationError,
+    Template,
     fill_template,
     in_model_order,
     validated,
@@ -32,9 +34,19 @@ SUGGESTION_TAG = {
 }
 
 
+def new_uuid() -> str:
+    """A random (version 4) UUID as ``str(uuid.uuid4())`` writes it, from the same ``os.urandom``,
+    without building a ``uuid.UUID`` on the way (cards and suggestions need several per call)."""
+    h = os.urandom(16).hex()
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
+
+
+_VARIANT = "89ab"  # RFC 4122 variant: the top two bits of the clock sequence are 10
+
+
 def suggestion(label: str, actions: list[dict[str, Any]], recommended: bool = False) -> dict[str, Any]:
     """A CDS Hooks suggestion with its own uuid (feedback reports accepted suggestions by it)."""
-    return {"label": label, "uuid": str(uuid.uuid4()), "isRecommended": recommended, "actions": actions}
+    return {"label": label, "uuid": new_uuid(), "isRecommended": recommended, "actions": actions}
 
 
 def concept(code: Coded) -> dict[str, Any]:
@@ -132,6 +144,14 @@ _SENTINEL_PATIENT, _SENTINEL_ORDER = "sentinel-patient", "sentinel-order"
 _SENTINEL_START = date(1801, 1, 1)
 
 
+@lru_cache(maxsize=16)
+def _sentinels(course_days: int, with_id: bool) -> tuple[str, ...]:
+    """Where a call's values go: the start and end days, the patient reference (and the order id)."""
+    end = _SENTINEL_START + timedelta(days=course_days)
+    ours = (_SENTINEL_START.isoformat(), end.isoformat(), f"Patient/{_SENTINEL_PATIENT}")
+    return (*ours, _SENTINEL_ORDER) if with_id else ours
+
+
 def _our_request(
     regimen: Regimen, intent: str, patient_id: str, start: date, policy: Policy, term: Terminology
 ) -> dict[str, Any]:
@@ -152,11 +172,11 @@ def _our_request(
     }
 
 
-_TEMPLATES: dict[tuple[Any, ...], bytes] = {}
+_TEMPLATES: dict[tuple[Any, ...], Template] = {}
 _TEMPLATE_LIMIT = 256  # regimens x intents x with/without id, per policy in use
 
 
-def _template(regimen: Regimen, intent: str, with_id: bool, policy: Policy, term: Terminology) -> bytes:
+def _template(regimen: Regimen, intent: str, with_id: bool, policy: Policy, term: Terminology) -> Template:
     """Our suggestion for a sentinel patient, order and start day, validated once.  Keyed on what makes
     it - the regimen, the intent, the policy's dispensing figures, the value sets - never on anything
     a request sent."""
@@ -172,7 +192,7 @@ def _template(regimen: Regimen, intent: str, with_id: bool, policy: Policy, term
         template = _our_request(regimen, intent, _SENTINEL_PATIENT, _SENTINEL_START, policy, term)
         if with_id:
             template["id"] = _SENTINEL_ORDER
-        found = validated_template(orjson.dumps(template))
+        found = validated_template(orjson.dumps(template), _sentinels(policy.course_usual_days, with_id))
         if len(_TEMPLATES) >= _TEMPLATE_LIMIT:
             _TEMPLATES.clear()
         _TEMPLATES[key] = found
@@ -209,14 +229,14 @@ def regimen_request(
         resource = _our_request(regimen, intent, patient_id, start, policy, term)
         return _validated_directly({**resource, "id": order_id} if order_id is not None else resource, kept)
     template = _template(regimen, intent, order_id is not None, policy, term)
-    course = timedelta(days=policy.course_usual_days)
-    values = {  # dates first: a plain id may look like a date, never like a sentinel reference
-        _SENTINEL_START.isoformat(): start.isoformat(),
-        (_SENTINEL_START + course).isoformat(): (start + course).isoformat(),
-        f"Patient/{_SENTINEL_PATIENT}": f"Patient/{patient_id}",
+    start_slot, end_slot, patient_slot, order_slot = _sentinels(policy.course_usual_days, True)
+    values = {
+        start_slot: start.isoformat(),
+        end_slot: (start + timedelta(days=policy.course_usual_days)).isoformat(),
+        patient_slot: f"Patient/{patient_id}",
     }
     if order_id is not None:
-        values[_SENTINEL_ORDER] = order_id
+        values[order_slot] = order_id
     ours = fill_template(template, values)
     fields = validated_fields("MedicationRequest", kept) if kept else None
     return in_model_order({**ours, **fields}) if fields else ours

@@ -28,8 +28,12 @@ def test_service_orders_are_what_validating_them_gives(patient: str, rule: str) 
 
 def test_templates_are_keyed_on_our_orders_only() -> None:
     """Many patients, one template per order: nothing a request sends becomes a key."""
-    validated_template.cache_clear()
+    for cache in (validated_template, orders._service_template, orders._naloxone_template):
+        cache.cache_clear()
     for n in range(50):
         orders.naloxone_request(f"pat-{n}", TERM)
         orders.service_request("urine-drug-screen-order", f"pat-{n}", "reason", TERM)
     assert validated_template.cache_info().currsize == 2
+    assert (
+        orders._service_template.cache_info().currsize == orders._naloxone_template.cache_info().currsize == 1
+    )

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 
 import pytest
 from fhir.resources.R4B.medicationrequest import MedicationRequest
 
-from plugin.clinical.answer.suggestions import regimen_request
+from plugin.clinical.answer.suggestions import new_uuid, regimen_request
 from plugin.clinical.dosing import matching_regimen, nearest_regimen, read_dosing
 from plugin.clinical.facts import is_tagged
 from plugin.clinical.policy import REGIMENS, Policy
@@ -98,3 +99,13 @@ def test_an_invalid_draft_id_turns_the_update_into_a_create() -> None:
     nx = type(nx)(draft, f"MedicationRequest/{'é' * 100}", "oral", True, False)
     resource = regimen_request(nx, REGIMENS[0], "p", START, POLICY, TERM)
     assert "id" not in resource and resource["status"] == "draft"
+
+
+def test_new_uuid_is_a_random_rfc_4122_uuid_as_str_uuid4_writes_it() -> None:
+    made = [new_uuid() for _ in range(2000)]
+    assert len(set(made)) == len(made)
+    for text in made:
+        parsed = uuid.UUID(text)
+        assert parsed.version == 4 and parsed.variant == uuid.RFC_4122 and str(parsed) == text
+    # every variant digit occurs (the two random bits of the clock sequence are kept)
+    assert {text[19] for text in made} == set("89ab")
