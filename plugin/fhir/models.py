@@ -15,6 +15,7 @@ FHIR id, a date we computed); anything else is validated with the whole resource
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -73,23 +74,39 @@ def validated(resource: dict[str, Any]) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Template:
-    """One of our own resources, validated, cut at its sentinels: ``pieces`` of JSON around each slot,
-    ``slots`` naming the sentinel each gap held (a whole JSON string)."""
+    """One of our own resources, validated, compiled into ``build``: a function whose body is the
+    resource written out as Python literals, each sentinel (a whole JSON string) read from its argument
+    as ``values.get(sentinel, sentinel)``; ``slots`` lists the sentinels it holds, in document order."""
 
-    pieces: tuple[bytes, ...]
+    build: Callable[[dict[str, str]], dict[str, Any]]
     slots: tuple[str, ...]
+
+
+def _source(value: Any, sentinels: frozenset[str], slots: list[str]) -> str:
+    """Python source that builds ``value`` (JSON data) afresh on every evaluation."""
+    if type(value) is dict:
+        items = (f"{key!r}: {_source(item, sentinels, slots)}" for key, item in value.items())
+        return "{" + ", ".join(items) + "}"
+    if type(value) is list:
+        return "[" + ", ".join(_source(item, sentinels, slots) for item in value) + "]"
+    if type(value) is str and value in sentinels:
+        slots.append(value)
+        return f"values.get({value!r}, {value!r})"
+    if value is None or type(value) in (str, int, float, bool):
+        return repr(value)
+    raise TypeError(f"not JSON data: {type(value).__name__}")
 
 
 @lru_cache(maxsize=_TEMPLATES)
 def validated_template(template: bytes, sentinels: tuple[str, ...]) -> Template:
     """One of our own resources (serialised, ``sentinels`` in place of a call's values), validated once
-    and cut where the sentinels are."""
-    checked = orjson.dumps(validated(orjson.loads(template)))
-    if not sentinels:
-        return Template((checked,), ())
-    quoted = sorted((orjson.dumps(s) for s in sentinels), key=len, reverse=True)
-    parts = re.split(b"(" + b"|".join(re.escape(q) for q in quoted) + b")", checked)
-    return Template(tuple(parts[0::2]), tuple(orjson.loads(q) for q in parts[1::2]))
+    and compiled: a call builds it from literals instead of parsing JSON (our own text only is compiled;
+    a call's values are arguments, never source)."""
+    slots: list[str] = []
+    source = _source(validated(orjson.loads(template)), frozenset(sentinels), slots)
+    code = compile(f"lambda values: {source}", "<validated template>", "eval")
+    build: Callable[[dict[str, str]], dict[str, Any]] = eval(code, {"__builtins__": {}})
+    return Template(build, tuple(slots))
 
 
 def fill_template(template: Template, values: dict[str, str]) -> dict[str, Any]:
@@ -98,12 +115,7 @@ def fill_template(template: Template, values: dict[str, str]) -> dict[str, Any]:
 
     Callers pass only values valid wherever their sentinel is (plain ids, calendar dates), so the
     result is what validating the filled resource itself gives."""
-    pieces = template.pieces
-    out = [pieces[0]]
-    for slot, piece in zip(template.slots, pieces[1:], strict=True):
-        out += (orjson.dumps(values.get(slot, slot)), piece)
-    resource: dict[str, Any] = orjson.loads(b"".join(out))
-    return resource
+    return template.build(values)
 
 
 def _plain(name: str, value: Any) -> bool:

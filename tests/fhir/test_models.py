@@ -166,18 +166,19 @@ TEMPLATE_VALUES = [
     {"Patient/s-p": "Patient/1801-01-01", "1801-01-01": "2026-11-25"},  # a value that is a sentinel
     {"1801-01-01": "Patient/s-p", "Patient/s-p": "Patient/x"},
     {"Patient/s-p": "Patient/p-2"},  # a sentinel not named stays as it is
+    {"Patient/s-p": "x'), __import__('os'), ('\"{}\\", "1801-01-01": "\u00e9"},  # data, never code
     {},
 ]
 
 
 @pytest.mark.parametrize("values", TEMPLATE_VALUES)
-def test_a_cut_template_fills_as_replacing_each_sentinel_once(values: dict[str, str]) -> None:
-    """The template is cut at its sentinels once; filling it puts each value where its sentinel was,
-    and only there: what replacing every quoted sentinel in the validated JSON gives."""
+def test_a_compiled_template_fills_as_replacing_each_sentinel_once(values: dict[str, str]) -> None:
+    """The template is compiled once; filling it puts each value where its sentinel was, and only
+    there: what replacing every quoted sentinel in the validated JSON gives."""
     resource = _our_request(REGIMENS[-1], "order", "s-p", date(1801, 1, 1), POLICY, TERM)
     raw = orjson.dumps(resource)
     template = validated_template(raw, ("1801-01-01", "Patient/s-p"))
-    assert len(template.pieces) == len(template.slots) + 1 and len(template.slots) >= 3
+    assert len(template.slots) >= 3 and set(template.slots) == {"1801-01-01", "Patient/s-p"}
     expected = orjson.dumps(validated(orjson.loads(raw))).decode()
     for index, text in enumerate(orjson.dumps(s).decode() for s in sorted(values, key=len)):
         expected = expected.replace(text, f"\0{index}\0")  # no value can be taken for a sentinel
@@ -190,3 +191,15 @@ def test_a_template_without_sentinels_is_the_validated_resource() -> None:
     resource = _our_request(REGIMENS[0], "plan", "p", date(2026, 1, 1), POLICY, TERM)
     template = validated_template(orjson.dumps(resource), ())
     assert template.slots == () and fill_template(template, {"p": "x"}) == validated(resource)
+
+
+def test_each_fill_is_a_fresh_resource() -> None:
+    """Nothing of one call's resource is shared with the next: changing it changes no later answer."""
+    resource = _our_request(REGIMENS[0], "order", "s-p", date(1801, 1, 1), POLICY, TERM)
+    template = validated_template(orjson.dumps(resource), ("Patient/s-p",))
+    first = fill_template(template, {"Patient/s-p": "Patient/a"})
+    first["dosageInstruction"][0]["timing"]["repeat"].clear()
+    first["meta"]["tag"].append({"code": "changed"})
+    assert fill_template(template, {"Patient/s-p": "Patient/a"}) == validated(
+        {**resource, "subject": {"reference": "Patient/a"}}
+    )
