@@ -31,7 +31,7 @@ __all__ = [
     "PLAIN_ID",
     "Template",
     "fill_template",
-    "in_model_order",
+    "model_order",
     "validated",
     "validated_fields",
     "validated_template",
@@ -153,7 +153,6 @@ def validated_fields(resource_type: str, fields: dict[str, Any]) -> dict[str, An
     }
 
 
-def in_model_order(resource: dict[str, Any]) -> dict[str, Any]:
-    """The resource's fields in the order the model writes them (as ``validated`` returns them)."""
-    order = _ORDER[resource["resourceType"]]
-    return {name: resource[name] for name in order if name in resource}
+def model_order(resource_type: str, names: set[str]) -> tuple[str, ...]:
+    """``names`` in the order the model writes the elements of a ``resource_type``."""
+    return tuple(name for name in _ORDER[resource_type] if name in names)

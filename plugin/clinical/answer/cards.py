@@ -10,7 +10,7 @@ from typing import Any
 from plugin.clinical.answer import phrases as ph
 from plugin.clinical.answer import wording as w
 from plugin.clinical.answer.suggestions import new_uuid
-from plugin.clinical.answer.texts import fill
+from plugin.clinical.answer.texts import fill, finished
 from plugin.clinical.facts.model import Evidence, Facts
 from plugin.clinical.facts.urine_screens import UNNAMED
 from plugin.clinical.policy import Policy
@@ -38,7 +38,7 @@ def day(d: date | None) -> str:
 
 def clean_note(facts: Facts) -> str:
     """What the clean card checked, the latest opioid and negative screen on record, what was not sent."""
-    checked = ", ".join(f"{n} {kind}" for kind, n in facts.checked.items()) or "no resources (empty record)"
+    checked = ", ".join([f"{n} {kind}" for kind, n in facts.checked.items()]) or "no resources (empty record)"
     lines = [f"Checked {checked}."]
     past = [e for e in facts.opioid_exposures if e.last_dose]
     if past:
@@ -93,9 +93,17 @@ def summary_what(finding: Finding, policy: Policy) -> str:
 
 
 def summary_for(finding: Finding, policy: Policy) -> str:
+    template = w.WORDING[finding.rule].summary
+    text = finished(template, policy)
+    if text is None:
+        text = _summary_filled(template, finding, policy)
+    return text if len(text) < 140 else text[:136] + "..."
+
+
+def _summary_filled(template: str, finding: Finding, policy: Policy) -> str:
     first = finding.evidence[0] if finding.evidence else None
-    text = fill(
-        w.WORDING[finding.rule].summary,
+    return fill(
+        template,
         policy,
         date=day(first.when if first else None),
         days=finding.data.get("days", "?"),
@@ -103,7 +111,6 @@ def summary_for(finding: Finding, policy: Policy) -> str:
         what=summary_what(finding, policy),
         reason=finding.data.get("reason", "unknown error"),
     )
-    return text if len(text) < 140 else text[:136] + "..."
 
 
 def _rule_details(finding: Finding, facts: Facts, policy: Policy) -> list[str]:

@@ -19,7 +19,7 @@ from plugin.fhir.models import (
     FhirValidationError,
     Template,
     fill_template,
-    in_model_order,
+    model_order,
     validated,
     validated_fields,
     validated_template,
@@ -172,11 +172,14 @@ def _our_request(
     }
 
 
-_TEMPLATES: dict[tuple[Any, ...], Template] = {}
+# A template, and the order of its fields and the draft's kept ones (as the model writes them).
+_TEMPLATES: dict[tuple[Any, ...], tuple[Template, tuple[str, ...]]] = {}
 _TEMPLATE_LIMIT = 256  # regimens x intents x with/without id, per policy in use
 
 
-def _template(regimen: Regimen, intent: str, with_id: bool, policy: Policy, term: Terminology) -> Template:
+def _template(
+    regimen: Regimen, intent: str, with_id: bool, policy: Policy, term: Terminology
+) -> tuple[Template, tuple[str, ...]]:
     """Our suggestion for a sentinel patient, order and start day, validated once.  Keyed on what makes
     it - the regimen, the intent, the policy's dispensing figures, the value sets - never on anything
     a request sent."""
@@ -192,7 +195,8 @@ def _template(regimen: Regimen, intent: str, with_id: bool, policy: Policy, term
         template = _our_request(regimen, intent, _SENTINEL_PATIENT, _SENTINEL_START, policy, term)
         if with_id:
             template["id"] = _SENTINEL_ORDER
-        found = validated_template(orjson.dumps(template), _sentinels(policy.course_usual_days, with_id))
+        made = validated_template(orjson.dumps(template), _sentinels(policy.course_usual_days, with_id))
+        found = made, model_order("MedicationRequest", {*fill_template(made, {}), *_KEPT_FIELDS})
         if len(_TEMPLATES) >= _TEMPLATE_LIMIT:
             _TEMPLATES.clear()
         _TEMPLATES[key] = found
@@ -228,7 +232,7 @@ def regimen_request(
     if not PLAIN_ID.fullmatch(patient_id) or (order_id is not None and not PLAIN_ID.fullmatch(order_id)):
         resource = _our_request(regimen, intent, patient_id, start, policy, term)
         return _validated_directly({**resource, "id": order_id} if order_id is not None else resource, kept)
-    template = _template(regimen, intent, order_id is not None, policy, term)
+    template, names = _template(regimen, intent, order_id is not None, policy, term)
     start_slot, end_slot, patient_slot, order_slot = _sentinels(policy.course_usual_days, True)
     values = {
         start_slot: start.isoformat(),
@@ -239,4 +243,7 @@ def regimen_request(
         values[order_slot] = order_id
     ours = fill_template(template, values)
     fields = validated_fields("MedicationRequest", kept) if kept else None
-    return in_model_order({**ours, **fields}) if fields else ours
+    if not fields:
+        return ours
+    merged = {**ours, **fields}
+    return {name: merged[name] for name in names if name in merged}  # as in_model_order writes it

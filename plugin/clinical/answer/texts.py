@@ -103,3 +103,8 @@ def fill(template: str, policy: Policy, **values: Any) -> str:
     if compiled.needs_all:
         return template.format_map(fields(policy, **values))
     return compiled.text.format_map(_Fields(values))
+
+
+def finished(template: str, policy: Policy) -> str | None:
+    """``template`` filled when it names no field a call fills (the call need not work its values out)."""
+    return _compiled(template, policy).done

@@ -50,9 +50,9 @@ CLOSING_RULES: tuple[tuple[str, ClosingRule], ...] = (
     ("CLEAN", closing.check_clean),
 )
 
-ALL_RULES: tuple[tuple[str, Rule | ClosingRule], ...] = (
-    SAFETY_RULES + ORDER_RULES + ADVISORY_RULES + REVERSE_RULES + CLOSING_RULES
-)
+# What runs when a naltrexone draft is decided on, before the reverse and closing rules.
+DECIDING_RULES: tuple[tuple[str, Rule], ...] = SAFETY_RULES + ORDER_RULES + ADVISORY_RULES
+ALL_RULES: tuple[tuple[str, Rule | ClosingRule], ...] = DECIDING_RULES + REVERSE_RULES + CLOSING_RULES
 INDICATORS: dict[str, tuple[Indicator, ...]] = {
     "R1": ("critical",),
     "R2": ("critical", "warning"),
@@ -81,7 +81,7 @@ __all__ = ["ALL_RULES", "INDICATORS", "START_BLOCKING", "run_rules", "unverified
 def run_rules(facts: Facts, policy: Policy) -> list[Finding]:
     findings: list[Finding] = []
     if facts.target_orders:
-        for _, rule in SAFETY_RULES + ORDER_RULES + ADVISORY_RULES:
+        for _, rule in DECIDING_RULES:
             if (finding := rule(facts, policy)) is not None:
                 findings.append(finding)
         if any(f.rule in START_BLOCKING for f in findings):

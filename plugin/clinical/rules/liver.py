@@ -36,21 +36,24 @@ def check_disease(facts: Facts, policy: Policy) -> Finding | None:
     return Finding("R8", indicator, facts.liver_disease)
 
 
-def _latest(facts: Facts, policy: Policy, test: str) -> LabResult | None:
-    recent = [
-        r
-        for r in facts.liver_tests
-        if r.test == test
-        and r.evidence.when is not None
-        and 0 <= facts.days_since(r.evidence.when) <= policy.liver_test_lookback_days
-    ]
-    return max(recent, key=lambda r: r.evidence.when or facts.now, default=None)
+def _latest(facts: Facts, policy: Policy) -> dict[str, LabResult]:
+    """The latest result of each test within the look-back (the first listed of a day), in one pass."""
+    latest: dict[str, LabResult] = {}
+    for result in facts.liver_tests:
+        when = result.evidence.when
+        if when is None or not 0 <= facts.days_since(when) <= policy.liver_test_lookback_days:
+            continue
+        found = latest.get(result.test)
+        if found is None or when > (found.evidence.when or when):
+            latest[result.test] = result
+    return latest
 
 
 def check_transaminases(facts: Facts, policy: Policy) -> Finding | None:
     """R9 - ALT/AST >= 5 x ULN (warning) or the Hy's-law pattern (critical)."""
-    transaminases = [r for r in (_latest(facts, policy, "alt"), _latest(facts, policy, "ast")) if r]
-    bilirubin = _latest(facts, policy, "bilirubin")
+    latest = _latest(facts, policy)
+    transaminases = [r for r in (latest.get("alt"), latest.get("ast")) if r]
+    bilirubin = latest.get("bilirubin")
     raised = [r for r in transaminases if r.ratio >= policy.hys_law_transaminase_uln]
     if raised and bilirubin is not None and bilirubin.ratio >= policy.hys_law_bilirubin_uln:
         evidence = tuple(r.evidence for r in raised) + (bilirubin.evidence,)
@@ -65,6 +68,7 @@ def check_baseline(facts: Facts, policy: Policy) -> Finding | None:
     """R10 - no ALT/AST within the look-back (not repeated on our own suggested order)."""
     if all(o.tagged_by_us for o in facts.target_orders):
         return None
-    if _latest(facts, policy, "alt") or _latest(facts, policy, "ast"):
+    latest = _latest(facts, policy)
+    if "alt" in latest or "ast" in latest:
         return None
     return Finding("R10", "info")

@@ -36,13 +36,17 @@ def estimates(exposures: list[OpioidExposure]) -> tuple[tuple[str, str], ...]:
     )
 
 
-def _latest(facts: Facts, classes: set[OpioidClass]) -> OpioidExposure | None:
-    ended = [
-        e
-        for e in facts.opioid_exposures
-        if e.opioid_class in classes and not _active(facts, e) and e.last_dose is not None
-    ]
-    return max(ended, key=lambda e: e.last_dose or date.min, default=None)
+def _latest(facts: Facts) -> dict[OpioidClass, OpioidExposure]:
+    """The latest ended exposure of each opioid class (the first listed of a day), in one pass."""
+    latest: dict[OpioidClass, OpioidExposure] = {}
+    for exposure in facts.opioid_exposures:
+        last = exposure.last_dose
+        if last is None or _active(facts, exposure):
+            continue
+        found = latest.get(exposure.opioid_class)
+        if found is None or last > (found.last_dose or last):
+            latest[exposure.opioid_class] = exposure
+    return latest
 
 
 def _window(
@@ -62,7 +66,7 @@ def _window(
 
 def check_short_acting(facts: Facts, policy: Policy) -> Finding | None:
     """R2 - last short-acting dose < 7 days (critical) or 7-10 days (warning) ago."""
-    latest = _latest(facts, {"short-acting"})
+    latest = _latest(facts).get("short-acting")
     if latest is None:
         return None
     hit = _window(facts, latest, policy.short_acting_critical_days, policy.short_acting_warning_days)
@@ -85,12 +89,13 @@ def check_short_acting(facts: Facts, policy: Policy) -> Finding | None:
 def check_long_acting(facts: Facts, policy: Policy) -> Finding | None:
     """R3 - methadone/buprenorphine/ER opioid < 14 days; XR buprenorphine < 6 (12) months."""
     hits: list[tuple[Indicator, date, OpioidExposure]] = []
-    latest = _latest(facts, {"long-acting"})
+    ended = _latest(facts)
+    latest = ended.get("long-acting")
     if latest is not None:
         hit = _window(facts, latest, policy.long_acting_critical_days, None)
         if hit:
             hits.append((hit[0], hit[1], latest))
-    latest_xr = _latest(facts, {"xr-buprenorphine"})
+    latest_xr = ended.get("xr-buprenorphine")
     if latest_xr is not None:
         hit = _window(
             facts, latest_xr, policy.xr_buprenorphine_critical_days, policy.xr_buprenorphine_warning_days

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from plugin.clinical.answer import phrases, texts, wording
-from plugin.clinical.answer.texts import fields, fill
+from plugin.clinical.answer.texts import fields, fill, finished
 from plugin.clinical.policy import Policy
 
 
@@ -27,9 +27,9 @@ TEMPLATES = sorted(
     {
         s
         for module in (wording, phrases)
-        for value in vars(module).values()
+        for name, value in vars(module).items()
         for s in _strings(value)
-        if "{" in s
+        if "{" in s and not name.startswith("__")
     }
     | {s for value in wording.WORDING.values() for s in _strings(value)}
 )
@@ -77,6 +77,14 @@ def test_a_compiled_template_fills_as_formatting_it_whole(template: str) -> None
     for policy in POLICIES:
         for values in VALUES:
             assert _filled(template, policy, values) == _formatted(template, policy, values), values
+
+
+@pytest.mark.parametrize("template", TEMPLATES + ODD)
+def test_a_template_is_finished_exactly_when_no_call_value_changes_it(template: str) -> None:
+    for policy in POLICIES:
+        done = finished(template, policy)
+        filled = {_filled(template, policy, values) for values in VALUES}
+        assert (done is not None) == (filled == {done}), filled
 
 
 def test_every_wording_template_is_covered() -> None:

@@ -53,6 +53,9 @@ R9_ROWS = [
     ((lab("alt", 400, days_ago=91),), None, "ALT high but 91 days old: outside the look-back"),
     ((lab("alt", 400, days_ago=90),), "warning", "ALT high 90 days ago: last day of the look-back"),
     ((lab("alt", 400, days_ago=30), lab("alt", 50, days_ago=2)), None, "latest ALT is normal: latest counts"),
+    ((lab("alt", 50, days_ago=2), lab("alt", 400, days_ago=30)), None, "latest counts whatever the order"),
+    ((lab("alt", 400, days_ago=2), lab("alt", 50, days_ago=2)), "warning", "same day: the first listed"),
+    ((lab("alt", 50, days_ago=-1), lab("alt", 400, days_ago=3)), "warning", "a future result is not latest"),
     ((lab("alt", 400, uln=100),), None, "ULN from the reference range (100): 4 x ULN"),
 ]
 
