@@ -8,11 +8,12 @@ from typing import Any
 from plugin.clinical.answer.cards import make_card
 from plugin.clinical.answer.companion_orders import follow_up
 from plugin.clinical.answer.suggestions import regimen_request, suggestion
-from plugin.clinical.dosing import nearest_regimen, read_dosing
+from plugin.clinical.dosing import DraftDosing, nearest_regimen, read_dosing
 from plugin.clinical.facts.model import Facts, NaltrexoneOrder
 from plugin.clinical.policy import Policy
 from plugin.clinical.rules import START_BLOCKING
 from plugin.clinical.rules.finding import SEVERITY, Finding
+from plugin.clinical.rules.regimen import DraftRegimen
 from plugin.clinical.terminology import Terminology
 from plugin.fhir.dates import order_start
 
@@ -34,9 +35,16 @@ def _delete(order: NaltrexoneOrder) -> dict[str, Any] | None:
 
 
 def _regimen_action(
-    order: NaltrexoneOrder, facts: Facts, policy: Policy, term: Terminology, start: date, label: str
+    order: NaltrexoneOrder,
+    facts: Facts,
+    policy: Policy,
+    term: Terminology,
+    start: date,
+    label: str,
+    dosing: DraftDosing | None = None,
 ) -> dict[str, Any]:
-    regimen = nearest_regimen(order, read_dosing(order, policy))
+    """Suggest ``order`` in its nearest documented regimen (``dosing``: the draft's, when already read)."""
+    regimen = nearest_regimen(order, dosing or read_dosing(order, policy))
     resource = regimen_request(order, regimen, facts.patient_id, start, policy, term)
     kind = "update" if "id" in resource else "create"
     description = f"{'Update the draft to' if kind == 'update' else 'Order'} naltrexone {regimen.label}"
@@ -72,6 +80,16 @@ def _draft_start(order: NaltrexoneOrder, facts: Facts) -> date:
     return max(order_start(order.resource) or facts.now, facts.now)
 
 
+def _draft_actions(
+    drafts: tuple[DraftRegimen, ...], facts: Facts, policy: Policy, term: Terminology, label: str
+) -> list[dict[str, Any]]:
+    """R15 and CLEAN: each assessed draft in its nearest documented regimen, from its own start."""
+    return [
+        _regimen_action(d.order, facts, policy, term, _draft_start(d.order, facts), label, d.dosing)
+        for d in drafts
+    ]
+
+
 def _suggestions(
     finding: Finding, findings: list[Finding], facts: Facts, policy: Policy, term: Terminology
 ) -> list[dict[str, Any]]:
@@ -81,15 +99,9 @@ def _suggestions(
     if finding.rule == "R14":
         return _duplicate_deletes(facts, finding)
     if finding.rule == "R15":
-        return [
-            _regimen_action(d.order, facts, policy, term, _draft_start(d.order, facts), "Change to {regimen}")
-            for d in finding.data["drafts"]
-        ]
+        return _draft_actions(finding.data["drafts"], facts, policy, term, "Change to {regimen}")
     if finding.rule == "CLEAN":
-        return [
-            _regimen_action(o, facts, policy, term, _draft_start(o, facts), "Complete the order: {regimen}")
-            for o in finding.data["complete"]
-        ]
+        return _draft_actions(finding.data["complete"], facts, policy, term, "Complete the order: {regimen}")
     if finding.rule == "UNVERIFIED":
         return []
     return follow_up(finding, facts, term)

@@ -38,10 +38,11 @@ def new_uuid() -> str:
     """A random (version 4) UUID as ``str(uuid.uuid4())`` writes it, from the same ``os.urandom``,
     without building a ``uuid.UUID`` on the way (cards and suggestions need several per call)."""
     h = os.urandom(16).hex()
-    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:]}"
 
 
-_VARIANT = "89ab"  # RFC 4122 variant: the top two bits of the clock sequence are 10
+# RFC 4122 variant: the top two bits of the clock sequence are 10 (the other two stay random).
+_VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
 
 
 def suggestion(label: str, actions: list[dict[str, Any]], recommended: bool = False) -> dict[str, Any]:

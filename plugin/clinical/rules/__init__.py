@@ -81,10 +81,12 @@ __all__ = ["ALL_RULES", "INDICATORS", "START_BLOCKING", "run_rules", "unverified
 def run_rules(facts: Facts, policy: Policy) -> list[Finding]:
     findings: list[Finding] = []
     if facts.target_orders:
+        blocked = False
         for _, rule in DECIDING_RULES:
             if (finding := rule(facts, policy)) is not None:
                 findings.append(finding)
-        if any(f.rule in START_BLOCKING for f in findings):
+                blocked = blocked or finding.rule in START_BLOCKING
+        if blocked:
             findings = [f for f in findings if f.rule not in SUBSUMED_BY_SAFETY]
     for _, rule in REVERSE_RULES:
         if (finding := rule(facts, policy)) is not None:

@@ -48,5 +48,5 @@ def check_clean(facts: Facts, policy: Policy, findings: Sequence[Finding]) -> Fi
         return None
     if not start_is_open(findings):
         return None
-    incomplete = tuple(d.order for d in drafts(facts, policy) if d.state == "incomplete")
-    return Finding("CLEAN", "info", data={"complete": incomplete})
+    incomplete = tuple(d for d in drafts(facts, policy) if d.state == "incomplete")
+    return Finding("CLEAN", "info", data={"complete": incomplete})  # DraftRegimen: the drafts to complete

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from plugin.clinical.dosing import matching_regimen, read_dosing
+from plugin.clinical.dosing import DraftDosing, matching_regimen, read_dosing
 from plugin.clinical.facts.model import Facts, NaltrexoneOrder
 from plugin.clinical.policy import Policy
 from plugin.clinical.rules.finding import Finding
@@ -32,18 +32,19 @@ class DraftRegimen:
     order: NaltrexoneOrder
     state: DraftState
     course_days: float | None
+    dosing: DraftDosing  # as read from the draft (the suggestion's nearest regimen starts from it)
 
 
 def assess(order: NaltrexoneOrder, policy: Policy) -> DraftRegimen:
     dosing = read_dosing(order, policy)
     course = dosing.course_days
     if course is not None and course < policy.course_minimum_days:
-        return DraftRegimen(order, "short-course", course)
+        return DraftRegimen(order, "short-course", course, dosing)
     if dosing.doses and not dosing.incomplete and matching_regimen(order, dosing) is None:
-        return DraftRegimen(order, "off-label", course)
+        return DraftRegimen(order, "off-label", course, dosing)
     if dosing.incomplete or course is None:
-        return DraftRegimen(order, "incomplete", course)
-    return DraftRegimen(order, "documented", course)
+        return DraftRegimen(order, "incomplete", course, dosing)
+    return DraftRegimen(order, "documented", course, dosing)
 
 
 def drafts(facts: Facts, policy: Policy) -> list[DraftRegimen]:

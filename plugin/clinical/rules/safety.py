@@ -33,6 +33,7 @@ SUBSUMED_BY_SAFETY = frozenset({"R7", "R10", "R11", "R16", "XR"})
 
 def start_is_open(findings: Sequence[Finding]) -> bool:
     """No start-blocking rule fired, nothing is critical and the record could be read in full."""
-    return not any(
-        f.rule in START_BLOCKING or f.indicator == "critical" or f.rule == "UNVERIFIED" for f in findings
-    )
+    for f in findings:
+        if f.rule in START_BLOCKING or f.indicator == "critical" or f.rule == "UNVERIFIED":
+            return False
+    return True
