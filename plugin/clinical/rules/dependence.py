@@ -65,6 +65,8 @@ def _covered(condition: Evidence, detox: Evidence | None, facts: Facts) -> bool:
 
 
 def check(facts: Facts, policy: Policy) -> Finding | None:
+    if not facts.detox_in_progress and not facts.dependence_conditions:
+        return None  # nothing in progress, no condition a detox would have to cover
     diagnoses = latest(facts.dependence_conditions + facts.opioid_use_disorder)
     # An open detox visit is opioid withdrawal only for a patient with an opioid diagnosis (it may be an
     # alcohol or sedative detox); withdrawal medicines and an opioid taper are opioid-specific.

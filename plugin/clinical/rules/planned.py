@@ -24,6 +24,8 @@ from plugin.clinical.rules.finding import Finding
 
 def check_surgery(facts: Facts, policy: Policy) -> Finding | None:
     """R13 - surgery inside the hold window of the drafted form."""
+    if not facts.planned_surgery:
+        return None
     xr = any(o.form == "xr-injectable" for o in facts.target_orders)
     window = policy.surgery_window_xr_days if xr else policy.surgery_window_oral_days
     soon = tuple(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import FrozenInstanceError, replace
+from datetime import date
 from typing import Any
 
 import pytest
@@ -104,3 +106,15 @@ def test_clean_offers_to_complete_a_draft_without_dose() -> None:
 def test_run_rules_silences_advice_and_the_all_clear_when_the_start_is_blocked() -> None:
     rules = [f.rule for f in run_rules(facts(opioid_exposures=(exposure("short-acting", 2),)), POLICY)]
     assert rules[0] == "R2" and "CLEAN" not in rules and "R15" not in rules and "R10" not in rules
+
+
+def test_a_finding_is_the_frozen_dataclass_it_declares() -> None:
+    """Finding sets its fields in one update: equal, replaceable, frozen, each with its own data."""
+    finding = Finding("R2", "warning", (), date(2026, 1, 2), {"days": 8})
+    assert finding == Finding(rule="R2", indicator="warning", safe_start=date(2026, 1, 2), data={"days": 8})
+    assert replace(finding, indicator="critical").indicator == "critical" and finding.indicator == "warning"
+    assert repr(finding).startswith("Finding(rule='R2', indicator='warning', evidence=()")
+    with pytest.raises(FrozenInstanceError):
+        finding.rule = "R3"  # type: ignore[misc]
+    first, second = Finding("R10", "info"), Finding("R10", "info")
+    assert first.data == {} and first.data is not second.data
