@@ -13,8 +13,7 @@ Source: oral label dosing [L1], challenge-and-dose procedure [L3], XR label [L4]
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from plugin.clinical.dosing import DraftDosing, matching_regimen, read_dosing
 from plugin.clinical.facts.model import Facts, NaltrexoneOrder
@@ -25,9 +24,9 @@ from plugin.clinical.rules.safety import start_is_open
 DraftState = Literal["documented", "off-label", "short-course", "incomplete"]
 
 
-@dataclass(frozen=True)
-class DraftRegimen:
-    """How one naltrexone draft compares with the documented regimens."""
+class DraftRegimen(NamedTuple):
+    """How one naltrexone draft compares with the documented regimens (a named tuple: two rules assess
+    every draft on every call, and a tuple is made in a third of a frozen dataclass's time)."""
 
     order: NaltrexoneOrder
     state: DraftState
