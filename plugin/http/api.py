@@ -13,6 +13,7 @@ from plugin.clinical.hook_request import parse_hook_request
 from plugin.errors import BadHookRequest, PayloadTooLarge, UnsupportedMediaType
 from plugin.http.security import check_json_limits
 from plugin.http.services import discovery, get_service
+from plugin.ops.buffered import release_after_send
 from plugin.ops.log import bind_request, note_outcome
 from plugin.ops.metrics import observe_cards
 from plugin.storage.recording import record_cards
@@ -75,4 +76,6 @@ def call_service(service_id: str) -> Response:
     note_outcome(rules=outcome.rules, unverified=list(outcome.unverified))
     record_cards(service, hook_request, outcome.cards)
     observe_cards(outcome.cards)
-    return json_response(outcome.response())
+    answer = json_response(outcome.response())
+    release_after_send(request.environ, body, hook_request, outcome)  # freed once the answer is sent
+    return answer

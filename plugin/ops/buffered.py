@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 MAX_BUFFERED_BYTES = 1024 * 1024
+RELEASED_AFTER_SEND = "naltrexone_cds.released_after_send"
 
 
 def _content_length(headers: list[tuple[str, str]]) -> int | None:
@@ -58,3 +59,14 @@ def buffered(app: WSGIApplication, max_bytes: int = MAX_BUFFERED_BYTES) -> WSGIA
                 close()
 
     return wsgi
+
+
+def release_after_send(environ: WSGIEnvironment, *request_data: object) -> None:
+    """Keep ``request_data`` alive as long as the call's ``environ``, not the view's frame.
+
+    Freeing a hook call's data (the parsed body, the record's views, the facts: a 100-resource call's
+    ~0.15 ms) then happens after the answer left: granian hands a list body over (``response_bytes``
+    sends it on its channel at once) before it drops the environ.  Same CPU, a sooner answer.  Under
+    another server the data is freed a little later than the view returns, and nothing else changes.
+    """
+    environ[RELEASED_AFTER_SEND] = request_data

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import gc
+import weakref
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+import orjson
 from flask import Flask, Response
 from werkzeug.test import create_environ
 
-from plugin.ops.buffered import buffered
+from plugin.clinical.evaluate import Outcome
+from plugin.ops.buffered import RELEASED_AFTER_SEND, buffered
+from tests import builders as b
 
 
 def _app(closed: list[str]) -> Flask:
@@ -65,3 +70,27 @@ def test_streamed_large_and_head_responses_pass_through() -> None:
         assert b"".join(body) == expected
         body.close()  # type: ignore[attr-defined]
     assert closed == ["json"]
+
+
+def test_a_hook_calls_data_lives_as_long_as_its_environ_not_longer(app: Flask) -> None:
+    """The parsed body, the record's views and the facts are freed when the server drops the environ
+    (granian: after it took the answer), not while the answer is still being made."""
+    gc.disable()  # only reference counting may free it: the point is when the last reference goes
+    try:
+        opioid = b.med_request("oxy", b.OXYCODONE, authored="2026-11-18", supply_days=3)
+        body = orjson.dumps(b.hook_request([b.naltrexone_draft()], [opioid]))
+        environ = create_environ(
+            "/cds-services/naltrexone-order-sign", method="POST", data=body, content_type="application/json"
+        )
+        answer = app.wsgi_app(environ, lambda status, headers, *exc: None)
+        assert b"".join(answer)  # the answer is complete...
+        kept = environ[RELEASED_AFTER_SEND]
+        outcome = next(item for item in kept if isinstance(item, Outcome))
+        assert outcome.cards  # ...and the call's data is still held, by the environ only
+        alive = weakref.ref(outcome)
+        del outcome, kept
+        assert alive() is not None
+        del environ
+        assert alive() is None
+    finally:
+        gc.enable()
