@@ -65,6 +65,10 @@ class Terminology:
         self._by_code = _reverse_index(self._index)
         self._by_display = _display_index(self._sets.values())
         self._keywords = _KeywordIndex(keywords)
+        self._keyword_sets = keywords
+        # The same index narrowed to a few sets, per distinct group of names the code asks about (a
+        # constant of the caller, never anything a request sent): made on first use, then reused.
+        self._narrowed: dict[frozenset[str], _KeywordIndex] = {}
 
     @property
     def names(self) -> list[str]:
@@ -126,12 +130,21 @@ class Terminology:
 
     def mentions(self, name: str, text: str) -> bool:
         """True when free text names a keyword (designation) of the value set."""
-        return name in self._keywords.sets(text.lower())
+        return bool(self.mentioned_among(frozenset((name,)), text))
 
     def mentioned_sets(self, text: str) -> frozenset[str]:
         """Names of every value set whose keywords ``text`` mentions (``mentions`` for all sets at once):
         each word of the text looked up in an index made at start-up; nothing about the text is kept."""
         return self._keywords.sets(text.lower())
+
+    def mentioned_among(self, names: frozenset[str], text: str) -> frozenset[str]:
+        """``mentioned_sets(text) & names``, scanned with the keywords of those sets alone: a text that
+        names none of them (a statin's name, "Oral Tablet") costs a lookup per word and nothing more."""
+        index = self._narrowed.get(names)
+        if index is None:
+            kept = {name: words for name, words in self._keyword_sets.items() if name in names}
+            index = self._narrowed[names] = _KeywordIndex(kept)
+        return index.sets(text.lower())
 
     def first(self, name: str) -> Coded:
         """The set's first concept: by convention the product used in suggestions."""
@@ -150,6 +163,18 @@ class Terminology:
 
 
 _RUN = re.compile(r"\w+")
+
+
+def _runs(text: str) -> list[str]:
+    r"""The runs of word characters of ``text`` (``\w+``): a whitespace-separated word made of word
+    characters only (the usual one) is a run itself; only the others are searched with the regex."""
+    found: list[str] = []
+    for word in text.split():  # whitespace is no word character: a run never crosses it
+        if word.isalnum():  # letters and digits, as ``\w`` has them ("_" goes to the regex)
+            found.append(word)
+        else:
+            found += _RUN.findall(word)
+    return found
 
 
 def _is_word(char: str) -> bool:
@@ -186,7 +211,7 @@ class _KeywordIndex:
     def sets(self, lowered: str) -> frozenset[str]:
         found: frozenset[str] = _NONE
         by_head = self._by_head
-        heads = by_head.keys() & _RUN.findall(lowered)
+        heads = by_head.keys() & _runs(lowered)
         for head in heads:  # usually none: the text names no keyword
             at = lowered.find(head)
             while at != -1:

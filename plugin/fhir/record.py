@@ -83,11 +83,11 @@ def read_record(
     unreadable: Iterable[Unreadable] = (),
 ) -> ReadRecord:
     """Every resource of the record to its view, once: one walk, each resource routed by a dict lookup
-    on its type (Medications first, so that an order can name one that comes after it)."""
-    medications = medication_index(
-        (r for resources in by_key.values() for r in resources if r.get("resourceType") == "Medication"),
-        full_urls,
-    )
+    on its type.  The Medications are indexed before the first entry that names its drug by reference
+    (an order can name one that comes after it), else at the end: a record of coded drugs is walked
+    once."""
+    medications: dict[str, MedicationDef] | None = None
+    medication_resources: list[Mapping[str, Any]] = []
     uses: list[MedicationUse] = []
     found: dict[str, list[Any]] = {"observations": [], "conditions": []}
     activities: dict[str, list[Activity]] = {}
@@ -101,7 +101,9 @@ def read_record(
                 continue
             counts[kind] = counts.get(kind, 0) + 1
             if kind in MEDICATION_USE_TYPES:
-                use = MedicationUse(resource, key, medications, kind)
+                if medications is None and resource.get("medicationCodeableConcept") is None:
+                    medications = _medications(by_key, full_urls)  # its drug may be a Medication
+                use = MedicationUse(resource, key, medications or _NONE, kind)
                 uses.append(use)
                 if id(drug := use.drug) in checked:
                     continue
@@ -113,6 +115,8 @@ def read_record(
                 continue
             reader = _READERS.get(kind)
             if reader is None:
+                if kind == "Medication":
+                    medication_resources.append(resource)
                 continue
             view = reader[1](resource, key, kind)
             if reader[0] == "activities":
@@ -120,7 +124,7 @@ def read_record(
             else:
                 found[reader[0]].append(view)
                 code = concept(resource.get("code"))  # what the view's lazy ``code`` reads, given to it
-                view._init("code", code)
+                view.__dict__["code"] = code
                 if code is None or code.damaged or not code.readable:
                     lost.append(Unreadable(view.reference, key, "code"))
     return ReadRecord(
@@ -128,7 +132,20 @@ def read_record(
         observations=tuple(found["observations"]),
         conditions=tuple(found["conditions"]),
         activities={k: tuple(v) for k, v in activities.items()},
-        medications=medications,
+        medications=medication_index(medication_resources, full_urls) if medications is None else medications,
         counts=dict(sorted(counts.items())),
         unreadable=tuple(lost),
+    )
+
+
+_NONE: dict[str, MedicationDef] = {}
+
+
+def _medications(
+    by_key: Mapping[str, Iterable[Mapping[str, Any]]], full_urls: Mapping[str, Mapping[str, Any]] | None
+) -> dict[str, MedicationDef]:
+    """Every Medication of the record, indexed (``medication_index``)."""
+    return medication_index(
+        (r for resources in by_key.values() for r in resources if r.get("resourceType") == "Medication"),
+        full_urls,
     )

@@ -6,6 +6,8 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any, Generic, TypeVar, overload
 
+from plugin.fhir.dates import date_damaged, period
+from plugin.fhir.quantities import quantity
 from plugin.fhir.values import text
 
 _ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
@@ -79,9 +81,6 @@ class View:
 
     def dates_damaged(self, *names: str) -> bool:
         """Some of these date/Period/Duration fields were sent but cannot be read."""
-        from plugin.fhir.dates import date_damaged, period
-        from plugin.fhir.quantities import quantity
-
         raw = self._raw
         for name in names:
             if name not in raw:

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from plugin.clinical.facts.medications import _BY_CODE, _OPIOID_SETS, classify_medicine
-from plugin.clinical.terminology import PROFILES_DIR, Terminology, normalise_system
+from plugin.clinical.terminology import PROFILES_DIR, Terminology, _runs, normalise_system
 from plugin.fhir.concepts import _SYSTEM_ALIASES
 
 VALUESETS = [json.loads(p.read_text()) for p in sorted((PROFILES_DIR / "valuesets").glob("*.json"))]
@@ -127,9 +127,20 @@ EDGE_TEXTS = [
 ]
 
 
+# Groups of sets asked about together (``mentioned_among``): each is scanned with its own keywords only.
+GROUPS = [
+    frozenset({"naltrexone-ingredient", "opioid-short-acting", "opioid-overdose-rescue", "clonidine"}),
+    frozenset({"opioid-urine-drug-screening", "urine-drug-screen-panel", "opioid-long-acting"}),
+    frozenset({"route-oral"}),
+    frozenset({"no-such-set"}),
+]
+
+
 def test_every_keyword_text_matches_the_per_set_check() -> None:
     for text in KEYWORD_TEXTS + EDGE_TEXTS + [w.upper() + " tab" for w in KEYWORD_TEXTS]:
         assert TERM.mentioned_sets(text) == reference_mentioned(text), text
+        for group in GROUPS:
+            assert TERM.mentioned_among(group, text) == reference_mentioned(text) & group, (group, text)
         for name in KEYWORDS:
             assert TERM.mentions(name, text) == bool(KEYWORDS[name].search(text.lower())), (name, text)
 
@@ -180,14 +191,27 @@ def test_keywords_inside_other_text_match_the_per_set_check(
     inserted = keyword.upper() if upper else keyword[: max(1, len(keyword) - at % 3)]
     mixed = text[:at] + before + inserted + after + text[at:]
     assert TERM.mentioned_sets(mixed) == reference_mentioned(mixed), mixed
+    for group in GROUPS:
+        assert TERM.mentioned_among(group, mixed) == reference_mentioned(mixed) & group, mixed
 
 
 def test_nothing_about_a_text_or_a_coding_is_remembered() -> None:
     """No per-process memo keyed on what a request sends: the terminology's state does not grow."""
     term = Terminology(VALUESETS)
+    term.mentioned_among(GROUPS[0], "")  # the narrowed indexes are made once per group of sets
+    term.mentions("naltrexone-ingredient", "")
     before = {name: len(value) for name, value in vars(term).items() if hasattr(value, "__len__")}
     for i in range(500):
         term.mentioned_sets(f"drug {i} naltrexone")
+        term.mentioned_among(GROUPS[0], f"drug {i} naltrexone")
+        term.mentions("naltrexone-ingredient", f"drug {i}")
         term.sets_of([{"system": f"http://example.org/{i}", "code": "7243"}])
     assert {name: len(value) for name, value in vars(term).items() if hasattr(value, "__len__")} == before
     assert term.sets_of([{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "7243"}])
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.text() | st.lists(st.sampled_from([*SEPARATORS, " ", "\t", "\u2003", "ab", "1"])).map("".join))
+def test_word_runs_are_the_regex_runs(text: str) -> None:
+    """The keyword scan's word runs: exactly ``\\w+``'s, in order, whatever the text."""
+    assert _runs(text) == re.findall(r"\w+", text)

@@ -36,6 +36,7 @@ from plugin.clinical.facts.findings import (
 from plugin.clinical.facts.labs_and_plans import LAB_SETS, PLANNED_STATUS, liver_tests, planned_surgery
 from plugin.clinical.facts.medications import (
     ORDER_TYPES,
+    TEXT_SETS,
     Medicine,
     classify_coded,
     classify_drug,
@@ -131,6 +132,9 @@ def _unidentified(use: MedicationUse) -> bool:
     return not drug.words and not any(c.system == RXNORM for c in drug.codings)
 
 
+# The sets a drug's words are scanned for: what makes it a naltrexone or an opioid, a rescue, a
+# withdrawal medicine (the only sets ``_classify`` asks its words about).
+_DRUG_WORDS = TEXT_SETS | {RESCUE} | WITHDRAWAL_MEDICINES
 # (value sets of a drug's codes, its medicine, the sets its codes or words name, and - when it is no
 # naltrexone nor opioid - which other question the record's entries of it raise: "rescue",
 # "withdrawal", "unidentified", or None: none, the usual case).
@@ -147,7 +151,7 @@ def _classify(use: MedicationUse, term: Terminology, seen: dict[int, _Classified
         return known
     coded = term.sets_of(drug.codings)  # one lookup per drug; every question below reads these
     words = drug.words
-    mentioned = term.mentioned_sets(words) if words else frozenset()
+    mentioned = term.mentioned_among(_DRUG_WORDS, words) if words else frozenset()
     medicine = classify_coded(coded, words, term, use.route_list, mentioned)
     named = coded | mentioned if medicine is None and words else coded
     other = None

@@ -34,6 +34,9 @@ _OPIOID_SETS: tuple[tuple[str, OpioidClass], ...] = (
     ("opioid-short-acting", "short-acting"),
 )
 
+# The sets whose keywords can make a text a naltrexone or an opioid (``_classify_text``).
+TEXT_SETS = frozenset({"naltrexone-ingredient", "naltrexone-bupropion", *(n for n, _ in _OPIOID_SETS)})
+
 Medicine = tuple[str, str]  # ("naltrexone", NaltrexoneForm) | ("opioid", OpioidClass)
 
 
@@ -90,7 +93,7 @@ def classify_coded(
     mentioned: frozenset[str] | None = None,
 ) -> Medicine | None:
     """``classify_drug`` of codings already looked up (``coded`` = ``term.sets_of(codings)``;
-    ``mentioned``, when given, = ``term.mentioned_sets(text)``)."""
+    ``mentioned``, when given, holds at least ``term.mentioned_among(TEXT_SETS, text)``)."""
     if not coded and text:
         coded = term.displayed_sets(text)  # no known code, but the text is a product's display
     if coded:
@@ -108,7 +111,7 @@ def _classify_text(
     if not text:
         return None
     if mentioned is None:
-        mentioned = term.mentioned_sets(text)
+        mentioned = term.mentioned_among(TEXT_SETS, text)
     if not mentioned:
         return None
     naltrexone = "naltrexone-ingredient" in mentioned

@@ -22,6 +22,8 @@ CHALLENGE = "naloxone-challenge-failed"
 _SCREEN_WORDS = frozenset({SCREENING, "opioid-short-acting", "opioid-long-acting", CHALLENGE})
 PANEL = "urine-drug-screen-panel"
 _SCREEN_SETS = frozenset({SCREENING, CHALLENGE})  # a code in these is read as a screen or challenge
+_OBSERVATION_WORDS = _SCREEN_WORDS | {PANEL}  # what an observation's words are asked
+_CONDITION_WORDS = frozenset({DEPENDENCE, WITHDRAWAL, CHALLENGE, OUD})  # and a text-only condition's
 _NOT_RESULTS = ("entered-in-error", "cancelled")
 
 _NAMED = 5  # unreadable entries named on the card, then "and N more"
@@ -71,14 +73,15 @@ def suspect_conditions(conditions: CodedIndex, every: Iterable[Any], term: Termi
                 out.append(Unreadable(c.reference, c.key, "date"))
     for c in every:
         if c.code is not None and not c.code.codings and c.code.text:
-            if _named(c.code.words, term) & {DEPENDENCE, WITHDRAWAL, CHALLENGE, OUD}:
+            if _named(c.code.words, term, _CONDITION_WORDS) & _CONDITION_WORDS:
                 out.append(Unreadable(c.reference, c.key, "code"))
     return out
 
 
-def _named(words: str, term: Terminology) -> frozenset[str]:
-    """The value sets a text names: by keyword, or by being one of their displays word for word."""
-    return term.mentioned_sets(words) | term.displayed_sets(words) if words else frozenset()
+def _named(words: str, term: Terminology, among: frozenset[str]) -> frozenset[str]:
+    """The value sets a text names: by keyword (of the sets ``among``: all that is asked), or by being
+    one of their displays word for word."""
+    return term.mentioned_among(among, words) | term.displayed_sets(words) if words else frozenset()
 
 
 def undated_challenges(index: CodedIndex) -> list[Unreadable]:
@@ -134,7 +137,7 @@ def _code_sets(
     hold them, so an id is not reused while it lives)."""
     found = seen.get(id(code))
     if found is None:
-        found = seen[id(code)] = (_named(code.words, term), term.sets_of(code.codings))
+        found = seen[id(code)] = (_named(code.words, term, _OBSERVATION_WORDS), term.sets_of(code.codings))
     return found
 
 
