@@ -124,7 +124,7 @@ def read_record(
             else:
                 found[reader[0]].append(view)
                 code = concept(resource.get("code"))  # what the view's lazy ``code`` reads, given to it
-                view.__dict__["code"] = code
+                view._init("code", code)
                 if code is None or code.damaged or not code.readable:
                     lost.append(Unreadable(view.reference, key, "code"))
     return ReadRecord(
