@@ -204,8 +204,7 @@ def detail_for(finding: Finding, facts: Facts, policy: Policy) -> str:
     parts += _rule_details(finding, facts, policy)
     if facts.alcohol_indication and (finding.rule in START_BLOCKING or finding.rule == "CLEAN"):
         parts.append(ph.ALCOHOL_INDICATION)
-    advice = w.WORDING[finding.rule].advice
-    parts.append(finished(advice, policy) or fill(advice, policy, safe=day(finding.safe_start)))
+    parts.append(fill(w.WORDING[finding.rule].advice, policy, safe=day(finding.safe_start)))
     parts.append(f"Checked on {facts.now.isoformat()}.")
     return "\n\n".join(parts)
 
