@@ -247,4 +247,4 @@ def regimen_request(
     if not fields:
         return ours
     merged = {**ours, **fields}
-    return {name: merged[name] for name in names if name in merged}  # as in_model_order writes it
+    return {name: merged[name] for name in names if name in merged}  # in the order the model writes them
