@@ -23,6 +23,7 @@ PLACEHOLDER = "00000000-0000-4000-8000-000000000000"
 LOAD_REPEATS = 3
 ROTATION = 16  # distinct bodies (patients) in rotation, each with a fresh hookInstance per call
 WARMUP_S = 1.0
+SATURATED = 8  # the connections of the throughput runs: fixed, whatever the number of workers
 TARGETS = {
     "throughput_c8_ge_1x_node": ("rps_vs_node_c8", ">=", 1.0),
     "p50_c1_le_3x_node": ("p50_vs_node_c1", "<=", 3.0),
@@ -97,13 +98,13 @@ def run_prefetch_part(workdir: Path, env: dict[str, str], workers: int, seconds:
                 columns = [(ours, ours_requests), (echo, ours_requests)]
                 if node is not None:
                     columns.append((node, node_requests))
-                for concurrency in (1, 4 * workers):
+                for concurrency in (1, SATURATED):
                     for name, run in _load_runs(columns, concurrency, seconds).items():
                         out["runs"][f"{name}@c{concurrency}"] = run
             out["service_rss"] = ours.worker_rss_mb()
             out["echo_rss"] = echo.worker_rss_mb()
         out["slow_clients"] = slow_client_curve(ours.port, ours_requests)
-    out["ratios"] = ratios(out, 4 * workers)
+    out["ratios"] = ratios(out, SATURATED)
     out["targets"] = {
         name: (None if out["ratios"].get(key) is None else _holds(out["ratios"][key], op, bound))
         for name, (key, op, bound) in TARGETS.items()
