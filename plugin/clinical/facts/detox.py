@@ -8,12 +8,10 @@ clonidine whose reason is opioid dependence or withdrawal), or an active opioid 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from datetime import date
 
 from plugin.clinical.facts.model import Evidence
 from plugin.clinical.terminology import Terminology
-from plugin.fhir.clinical import Activity
 from plugin.fhir.medications import Drug, MedicationUse
 
 # Statuses that mean "still going on" (FHIR R4 Encounter, Procedure, EpisodeOfCare, medication resources).
@@ -26,18 +24,6 @@ ACTIVE_MEDICATION = {"active", "on-hold", "intended", "in-progress", "preparatio
 # Value sets of the medicines that may be withdrawal management (clonidine only for that reason).
 WITHDRAWAL_MEDICINES = frozenset({"opioid-withdrawal-management", "clonidine"})
 _TAPER = re.compile(r"\b(taper\w*|wean\w*|then stop|then discontinue)\b")
-
-
-def open_detox(activities: Iterable[Activity], term: Terminology) -> list[Evidence]:
-    """Detox encounters, procedures and episodes of care that are still open."""
-    out = []
-    for a in activities:
-        if a.status not in OPEN_STATUS.get(a.kind, ()):
-            continue
-        codings = [c for concept in (a.code, *a.types) if concept is not None for c in concept.codings]
-        if term.any_in("opioid-detoxification", codings):
-            out.append(Evidence(a.kind, a.id, a.period.start, "detox in progress"))
-    return out
 
 
 def is_taper(use: MedicationUse, now: date) -> bool:
@@ -95,16 +81,3 @@ def unverified_withdrawal(use: MedicationUse, drug: Drug, term: Terminology, oud
     if medicine == "clonidine?":
         return "reason" if use.reasons_damaged else "no reason given: clonidine may be for opioid withdrawal"
     return None if use.status else "status"
-
-
-def unverified_detox(activities: Iterable[Activity], term: Terminology) -> list[tuple[Activity, str]]:
-    """Detox encounters, procedures and episodes of care whose status cannot be read (not sent, or not
-    a string): they may still be open."""
-    out = []
-    for a in activities:
-        if a.status or a.kind not in OPEN_STATUS:
-            continue
-        codings = [c for concept in (a.code, *a.types) if concept is not None for c in concept.codings]
-        if term.any_in("opioid-detoxification", codings):
-            out.append((a, "status"))
-    return out

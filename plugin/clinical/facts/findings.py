@@ -22,7 +22,7 @@ from plugin.clinical.facts.urine_screens import (
 from plugin.clinical.facts.urine_screens import Result as ScreenResult
 from plugin.clinical.policy import Policy
 from plugin.clinical.terminology import Terminology
-from plugin.fhir.clinical import Activity, Condition, Observation
+from plugin.fhir.clinical import Condition, Observation
 from plugin.fhir.clinical import Result as Reading
 from plugin.fhir.concepts import LOINC, Coding, Concept
 
@@ -30,24 +30,58 @@ _INACTIVE_CLINICAL = {"inactive", "remission", "resolved"}
 _NOT_TRUE = {"refuted", "entered-in-error"}
 _NOT_RESULTS = {"entered-in-error", "cancelled"}
 _CHALLENGE = "naloxone-challenge-failed"
+_NONE: frozenset[str] = frozenset()
 
 
 def codings_of(concept: Concept | None) -> tuple[Coding, ...]:
     return concept.codings if concept is not None else ()
 
 
-class CodedIndex:
-    """Views by the value sets their code is in: one terminology lookup per view, then each question
-    about the record ("which conditions are opioid dependence?") is a dict lookup, not a re-walk."""
+class CodeSets:
+    """The value sets of each distinct concept of one record, looked up once: a record's identical
+    concepts are one object within a hook call (``plugin.fhir.concepts.one_request``), so the views
+    that share a code share its answer.  Made per ``build_facts`` call and dropped with it; each entry
+    holds its concept, so no id is reused while it lives."""
 
-    def __init__(self, views: Iterable[Observation | Condition], term: Terminology) -> None:
+    def __init__(self, term: Terminology) -> None:
+        self.term = term
+        self._known: dict[int, tuple[Concept, frozenset[str]]] = {}
+
+    def of(self, concept: Concept | None) -> frozenset[str]:
+        """``term.sets_of(codings_of(concept))``."""
+        if concept is None:
+            return _NONE
+        known = self._known.get(id(concept))
+        if known is None:
+            known = self._known[id(concept)] = (concept, self.term.sets_of(concept.codings))
+        return known[1]
+
+
+class CodedIndex:
+    """Views by the value sets their code is in (the observations with components too, when
+    ``walk_observations`` makes it): one terminology lookup per distinct code, then each
+    question about the record ("which conditions are opioid dependence?") is a dict lookup, not a
+    re-walk."""
+
+    def __init__(
+        self, views: Iterable[Observation | Condition], term: Terminology, sets: CodeSets | None = None
+    ) -> None:
         self._by_set: dict[str, list[Observation | Condition]] = {}
-        self.with_components: list[Observation] = []
+        self.with_components: list[Observation] = []  # observations: filled by ``walk_observations``
+        of = (sets or CodeSets(term)).of
         for view in views:
-            for name in term.sets_of(codings_of(view.code)):
-                self._by_set.setdefault(name, []).append(view)
-            if isinstance(view, Observation) and view.has_components:
-                self.with_components.append(view)
+            if coded := of(view.code):
+                self.add(view, coded)
+
+    def add(self, view: Observation | Condition, coded: frozenset[str]) -> None:
+        """File ``view`` under the sets its code is in (``coded``)."""
+        by_set = self._by_set
+        for name in coded:
+            found = by_set.get(name)
+            if found is None:
+                by_set[name] = [view]
+            else:
+                found.append(view)
 
     def coded(self, valueset: str) -> list[Any]:
         return self._by_set.get(valueset, [])
@@ -181,35 +215,8 @@ def conditions_ever(conditions: Iterable[Condition], valueset: str, term: Termin
 
 
 def failed_challenges(
-    observations: Iterable[Observation],
-    conditions: Iterable[Condition],
-    term: Terminology,
-    coded: Iterable[Observation] | None = None,
+    conditions: Iterable[Condition], term: Terminology, observations: Iterable[Evidence] = ()
 ) -> list[Evidence]:
-    """Failed naloxone challenges: conditions, and observations whose code or coded value says so.
-    ``coded``, when given, = the observations whose code is in the set (``CodedIndex.coded``)."""
-    out = conditions_in(conditions, _CHALLENGE, term)
-    by_code = None if coded is None else {id(o) for o in coded}
-    for obs in observations:
-        found = term.any_in(_CHALLENGE, codings_of(obs.code)) if by_code is None else id(obs) in by_code
-        if not found and (value := obs.value_concept) is not None:
-            found = term.any_in(_CHALLENGE, value.codings)
-        if found and obs.status not in _NOT_RESULTS:
-            out.append(Evidence("Observation", obs.id, obs.when, "naloxone challenge"))
-    return out
-
-
-def completed_detox(
-    procedures: Iterable[Activity], encounters: Iterable[Activity], term: Terminology
-) -> list[Evidence]:
-    """Completed detoxification; ``when`` is the day it ended."""
-    out = []
-    for p in procedures:
-        if p.status == "completed" and term.any_in("opioid-detoxification", codings_of(p.code)):
-            end = p.period.end or p.at
-            out.append(Evidence("Procedure", p.id, end, p.code.name if p.code is not None else ""))
-    for e in encounters:
-        types = [c for t in e.types for c in t.codings]
-        if e.status == "finished" and term.any_in("opioid-detoxification", types):
-            out.append(Evidence("Encounter", e.id, e.period.end, "detox encounter"))
-    return out
+    """Failed naloxone challenges: conditions, then the observations whose code or coded value says so
+    (``observations``: found by ``walk_observations``)."""
+    return conditions_in(conditions, _CHALLENGE, term) + list(observations)

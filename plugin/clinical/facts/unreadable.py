@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from plugin.clinical.facts.detox import OPEN_STATUS
 from plugin.clinical.facts.findings import CodedIndex
 from plugin.clinical.terminology import Terminology
 from plugin.fhir.medications import MedicationUse
@@ -19,10 +18,6 @@ from plugin.fhir.record import Unreadable
 DEPENDENCE, OUD = "opioid-dependence-current", "opioid-use-disorder"
 WITHDRAWAL, SCREENING = "opioid-withdrawal-condition", "opioid-urine-drug-screening"
 CHALLENGE = "naloxone-challenge-failed"
-_SCREEN_WORDS = frozenset({SCREENING, "opioid-short-acting", "opioid-long-acting", CHALLENGE})
-PANEL = "urine-drug-screen-panel"
-_SCREEN_SETS = frozenset({SCREENING, CHALLENGE})  # a code in these is read as a screen or challenge
-_OBSERVATION_WORDS = _SCREEN_WORDS | {PANEL}  # what an observation's words are asked
 _CONDITION_WORDS = frozenset({DEPENDENCE, WITHDRAWAL, CHALLENGE, OUD})  # and a text-only condition's
 _NOT_RESULTS = ("entered-in-error", "cancelled")
 
@@ -73,12 +68,12 @@ def suspect_conditions(conditions: CodedIndex, every: Iterable[Any], term: Termi
                 out.append(Unreadable(c.reference, c.key, "date"))
     for c in every:
         if c.code is not None and not c.code.codings and c.code.text:
-            if _named(c.code.words, term, _CONDITION_WORDS) & _CONDITION_WORDS:
+            if named_sets(c.code.words, term, _CONDITION_WORDS) & _CONDITION_WORDS:
                 out.append(Unreadable(c.reference, c.key, "code"))
     return out
 
 
-def _named(words: str, term: Terminology, among: frozenset[str]) -> frozenset[str]:
+def named_sets(words: str, term: Terminology, among: frozenset[str]) -> frozenset[str]:
     """The value sets a text names: by keyword (of the sets ``among``: all that is asked), or by being
     one of their displays word for word."""
     return term.mentioned_among(among, words) | term.displayed_sets(words) if words else frozenset()
@@ -92,74 +87,6 @@ def undated_challenges(index: CodedIndex) -> list[Unreadable]:
         for o in index.coded(CHALLENGE)
         if o.when is None and o.status not in ("entered-in-error", "cancelled")
     ]
-
-
-def suspect_observations(every: Iterable[Any], index: CodedIndex, term: Terminology) -> list[Unreadable]:
-    """Observations that may be an opioid urine screen (or a failed challenge) we could not read:
-    components sent but unreadable, a drug screen panel with neither results nor components, or a code
-    no value set knows (a local code, a damaged LOINC) whose words name a screen or an opioid ("OXYCODONE
-    UR" under a local code) or are a screen's display word for word."""
-    screens = {id(o) for o in index.coded(SCREENING)} | {id(o) for o in index.coded(CHALLENGE)}
-    out = []
-    seen: dict[int, tuple[frozenset[str], frozenset[str]]] = {}  # a record repeats its tests
-    for o in every:
-        if o.components_damaged:
-            out.append(Unreadable(o.reference, o.key, "components"))
-            continue
-        if not o.has_components:  # the usual observation: only its own code to look at
-            code = o.code
-            if code is None or id(o) in screens:
-                continue
-            named, coded = _code_sets(code, term, seen)
-            if (PANEL in coded or PANEL in named) and o.status not in _NOT_RESULTS and not o.result.has_value:
-                out.append(Unreadable(o.reference, o.key, "result"))  # a panel sent empty: what it found?
-            elif code.words and named & _SCREEN_WORDS and not coded & _SCREEN_SETS:
-                out.append(Unreadable(o.reference, o.key, "code"))
-            continue
-        for part in (o.result, *o.components):
-            code = part.code
-            if part is not o.result and (code is None or not code.readable or code.damaged):
-                out.append(Unreadable(o.reference, o.key, "component code"))  # a panel's result, unnamed
-                break
-            if code is None or (part is o.result and id(o) in screens):
-                continue
-            if code.words and _names_a_screen(code, term, seen):
-                out.append(Unreadable(o.reference, o.key, "code"))
-                break
-    return out
-
-
-def _code_sets(
-    code: Any, term: Terminology, seen: dict[int, tuple[frozenset[str], frozenset[str]]]
-) -> tuple[frozenset[str], frozenset[str]]:
-    """(the value sets a code's words name, the sets its codings are in), once per distinct code of the
-    record (``seen`` lives for one record; a record's identical concepts are one object, and the views
-    hold them, so an id is not reused while it lives)."""
-    found = seen.get(id(code))
-    if found is None:
-        found = seen[id(code)] = (_named(code.words, term, _OBSERVATION_WORDS), term.sets_of(code.codings))
-    return found
-
-
-def _names_a_screen(
-    code: Any, term: Terminology, seen: dict[int, tuple[frozenset[str], frozenset[str]]]
-) -> bool:
-    """Words that name a screen, an opioid or a failed challenge, under a code no screening or challenge
-    value set knows."""
-    named, coded = _code_sets(code, term, seen)
-    return bool(named & _SCREEN_WORDS) and not coded & _SCREEN_SETS
-
-
-def suspect_activities(activities: Iterable[Any]) -> list[Unreadable]:
-    """Open encounters, procedures, episodes (a detox may be under way) whose code or type is unreadable."""
-    out = []
-    for a in activities:
-        if a.status not in OPEN_STATUS.get(a.kind, ()):
-            continue
-        concepts = [c for c in (a.code, *a.types) if c is not None]
-        if not any(c.codings for c in concepts) or any(c.damaged for c in concepts):
-            out.append(Unreadable(a.reference, a.key, "code"))
-    return out
 
 
 def unreadable_reasons(unreadable: Iterable[Unreadable]) -> tuple[tuple[str, str], ...]:

@@ -7,14 +7,9 @@ from typing import Any
 
 import pytest
 
-from plugin.clinical.facts.detox import (
-    is_taper,
-    open_detox,
-    unverified_detox,
-    unverified_withdrawal,
-    withdrawal_medicine,
-)
-from plugin.clinical.facts.unreadable import suspect_activities
+from plugin.clinical.facts.activities import walk_activities
+from plugin.clinical.facts.detox import is_taper, unverified_withdrawal, withdrawal_medicine
+from plugin.clinical.facts.findings import CodeSets
 from plugin.clinical.terminology import default_terminology
 from plugin.fhir.clinical import read_activity
 from plugin.fhir.concepts import EMPTY
@@ -69,7 +64,7 @@ ACTIVITY_ROWS: list[tuple[dict[str, Any], bool, str]] = [
 
 @pytest.mark.parametrize(("resource", "expected", "reason"), ACTIVITY_ROWS, ids=[r[2] for r in ACTIVITY_ROWS])
 def test_open_detox(resource: dict[str, Any], expected: bool, reason: str) -> None:
-    assert bool(open_detox([read_activity(resource, "k")], TERM)) is expected, reason
+    assert bool(walk_activities([read_activity(resource, "k")], CodeSets(TERM)).open) is expected, reason
 
 
 F1123 = {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "F11.23"}]}
@@ -265,13 +260,11 @@ UNVERIFIED_ACTIVITY_ROWS: list[tuple[dict[str, Any], str | None, str]] = [
     ("resource", "part", "reason"), UNVERIFIED_ACTIVITY_ROWS, ids=[r[2] for r in UNVERIFIED_ACTIVITY_ROWS]
 )
 def test_unverified_detox(resource: dict[str, Any], part: str | None, reason: str) -> None:
-    activity = read_activity(resource, "k")
-    named = [p for _, p in unverified_detox([activity], TERM)] + [
-        u.part for u in suspect_activities([activity])
-    ]
+    walk = walk_activities([read_activity(resource, "k")], CodeSets(TERM))
+    named = [p for _, p in walk.unverified] + [u.part for u in walk.suspect]
     assert named == ([part] if part else []), reason
     if part is not None:
-        assert not open_detox([activity], TERM), reason
+        assert not walk.open, reason
 
 
 def _step(seq: int, end: str, text: str = "") -> dict[str, Any]:
@@ -293,3 +286,77 @@ TAPER_ROWS: list[tuple[Any, bool, str]] = [
 def test_taper(dosage: Any, expected: bool, reason: str) -> None:
     use = read_medication_use({"resourceType": "MedicationRequest", "dosageInstruction": dosage}, "k", {})
     assert is_taper(use, NOW) is expected, reason
+
+
+# (resource, the day the completed detox ended (None: no completed detox), reason)
+COMPLETED_ROWS: list[tuple[dict[str, Any], date | None, str]] = [
+    (
+        {
+            "resourceType": "Procedure",
+            "id": "p",
+            "status": "completed",
+            "code": DETOX,
+            "performedPeriod": {"start": "2026-10-01", "end": "2026-10-05"},
+        },
+        date(2026, 10, 5),
+        "a completed detox procedure ends with its period",
+    ),
+    (
+        {
+            "resourceType": "Procedure",
+            "id": "p",
+            "status": "completed",
+            "code": DETOX,
+            "performedDateTime": "2026-10-03",
+        },
+        date(2026, 10, 3),
+        "without a period, the day it was performed",
+    ),
+    (
+        {"resourceType": "Procedure", "id": "p", "status": "in-progress", "code": DETOX},
+        None,
+        "still in progress: open, not completed",
+    ),
+    (
+        {"resourceType": "Procedure", "id": "p", "status": "completed", "code": OTHER},
+        None,
+        "another procedure",
+    ),
+    (
+        {"resourceType": "Procedure", "id": "p", "status": "entered-in-error", "code": DETOX},
+        None,
+        "entered in error",
+    ),
+    (
+        {
+            "resourceType": "Encounter",
+            "id": "e",
+            "status": "finished",
+            "type": [OTHER, DETOX],
+            "period": {"start": "2026-09-01", "end": "2026-09-08"},
+        },
+        date(2026, 9, 8),
+        "a finished encounter with a detox type among its types",
+    ),
+    (
+        {"resourceType": "Encounter", "id": "e", "status": "finished", "type": [OTHER]},
+        None,
+        "a finished check-up",
+    ),
+    (
+        {"resourceType": "Encounter", "id": "e", "status": "cancelled", "type": [DETOX]},
+        None,
+        "a cancelled detox encounter",
+    ),
+    (
+        {"resourceType": "EpisodeOfCare", "id": "c", "status": "finished", "type": [DETOX]},
+        None,
+        "an episode of care is only ever open detox",
+    ),
+]
+
+
+@pytest.mark.parametrize(("resource", "ended", "reason"), COMPLETED_ROWS, ids=[r[2] for r in COMPLETED_ROWS])
+def test_completed_detox(resource: dict[str, Any], ended: date | None, reason: str) -> None:
+    walk = walk_activities([read_activity(resource, "k")], CodeSets(TERM))
+    assert [e.when for e in walk.completed] == ([ended] if ended else []), reason

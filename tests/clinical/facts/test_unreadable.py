@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
-from plugin.clinical.facts.findings import CodedIndex, opioid_screens
-from plugin.clinical.facts.unreadable import damaged, suspect_observations, undated_challenges
+from plugin.clinical.facts.findings import CodedIndex, CodeSets, opioid_screens
+from plugin.clinical.facts.observations import walk_observations
+from plugin.clinical.facts.unreadable import damaged, undated_challenges
 from plugin.clinical.policy import Policy
 from plugin.clinical.terminology import default_terminology
 from plugin.fhir.clinical import read_observation
@@ -99,6 +100,22 @@ SUSPECT_ROWS: list[tuple[dict[str, Any], str | None, str]] = [
         "code",
         "a challenge by text",
     ),
+    (_obs(PANEL_LOCAL, component=[{"valueString": "positive"}]), "component code", "a component, no code"),
+    (_obs(PANEL_LOCAL, component=[{"code": 3, "valueString": "no"}]), "component code", "a component code 3"),
+    (
+        _obs(PANEL_LOCAL, component=[{"code": {"text": "OXYCODONE UR"}, "valueString": "negative"}]),
+        "code",
+        "a component whose text names an opioid under no known code",
+    ),
+    (_obs({"text": "OXYCODONE UR"}, component=[COMPONENT]), "code", "a panel whose own text names an opioid"),
+    (_obs(OPIATES, component=[COMPONENT]), None, "a screen with a screen component is read"),
+    (
+        _obs({"coding": [{"system": LOINC, "code": "65750-2"}]}, status="cancelled"),
+        None,
+        "an empty panel that was cancelled",
+    ),
+    (_obs({"text": "OXYCODONE UR"}, valueString="neg"), "code", "a text-only opioid test"),
+    (_obs(CHALLENGE_CODE, component=[]), "components", "a challenge with components []"),
     (_obs({"text": "Hemoglobin A1c"}, valueQuantity={"value": 6}), None, "an unrelated text-only result"),
     (_obs({"text": "Chest X-ray report"}), None, "an unrelated result without a value"),
 ]
@@ -107,7 +124,7 @@ SUSPECT_ROWS: list[tuple[dict[str, Any], str | None, str]] = [
 @pytest.mark.parametrize(("obs", "part", "reason"), SUSPECT_ROWS, ids=[r[2] for r in SUSPECT_ROWS])
 def test_suspect_observations(obs: dict[str, Any], part: str | None, reason: str) -> None:
     view = read_observation(obs, "k")
-    found = [u.part for u in suspect_observations([view], CodedIndex([view], TERM), TERM)]
+    found = [u.part for u in walk_observations([view], CodeSets(TERM)).suspect]
     assert found == ([part] if part else []), reason
 
 
