@@ -45,15 +45,15 @@ class CodeSets:
 
     def __init__(self, term: Terminology) -> None:
         self.term = term
-        self._known: dict[int, tuple[Concept, frozenset[str]]] = {}
+        self.known: dict[int, tuple[Concept, frozenset[str]]] = {}  # by id: (concept, its sets)
 
     def of(self, concept: Concept | None) -> frozenset[str]:
         """``term.sets_of(codings_of(concept))``."""
         if concept is None:
             return _NONE
-        known = self._known.get(id(concept))
+        known = self.known.get(id(concept))
         if known is None:
-            known = self._known[id(concept)] = (concept, self.term.sets_of(concept.codings))
+            known = self.known[id(concept)] = (concept, self.term.sets_of(concept.codings))
         return known[1]
 
 
@@ -68,9 +68,12 @@ class CodedIndex:
     ) -> None:
         self._by_set: dict[str, list[Observation | Condition]] = {}
         self.with_components: list[Observation] = []  # observations: filled by ``walk_observations``
-        of = (sets or CodeSets(term)).of
+        sets = sets or CodeSets(term)
+        known, of = sets.known, sets.of
         for view in views:
-            if coded := of(view.code):
+            code = view.code
+            coded = found[1] if (found := known.get(id(code))) is not None else of(code)
+            if coded:
                 self.add(view, coded)
 
     def add(self, view: Observation | Condition, coded: frozenset[str]) -> None:

@@ -50,12 +50,6 @@ class History:
     detox: list[Evidence] = field(default_factory=list)  # withdrawal management in progress
 
 
-def _unidentified(use: MedicationUse) -> bool:
-    """No RxNorm code and no text to go by (an NDC or local code alone, an unresolved Medication)."""
-    drug = use.drug
-    return not drug.words and not any(c.system == RXNORM for c in drug.codings)
-
-
 # The sets a drug's words are scanned for: what makes it a naltrexone or an opioid, a rescue, a
 # withdrawal medicine (the only sets ``_classify`` asks its words about).
 _DRUG_WORDS = TEXT_SETS | {RESCUE} | WITHDRAWAL_MEDICINES
@@ -70,19 +64,19 @@ def _classify(use: MedicationUse, term: Terminology, seen: dict[int, _Classified
     drugs, so no id is reused while it lives).  A naltrexone's form depends on the entry's route, so
     that answer is not kept."""
     drug = use.drug
-    coded = term.sets_of(drug.codings)  # one lookup per drug; every question below reads these
-    words = drug.words
+    codings, words = drug.codings, drug.words
+    coded = term.sets_of(codings)  # one lookup per drug; every question below reads these
     mentioned = term.mentioned_among(_DRUG_WORDS, words) if words else frozenset()
     medicine = classify_coded(coded, words, term, use.route_list, mentioned)
     named = coded | mentioned if medicine is None and words else coded
     other = None
     if medicine is None:
-        if RESCUE in coded or (not drug.codings and RESCUE in named):
+        if RESCUE in coded or (not codings and RESCUE in named):
             other = "rescue"
         elif named & WITHDRAWAL_MEDICINES:
             other = "withdrawal"
-        elif _unidentified(use):
-            other = "unidentified"
+        elif not words and not any(c.system == RXNORM for c in codings):
+            other = "unidentified"  # no RxNorm code and no text to go by (an NDC or local code alone)
     found = _QUIET if medicine is None and other is None else (medicine, other)
     if medicine is None or medicine[0] == "opioid":
         seen[id(drug)] = found

@@ -17,8 +17,8 @@ an end is ongoing; otherwise its effective end or instant.  An administration: w
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import NamedTuple
 
 DAYS_PER_UNIT = {
     "s": 1 / 86400,
@@ -51,8 +51,7 @@ _UNIT_WORDS = {
 ENDED = frozenset({"stopped", "completed", "cancelled"})
 
 
-@dataclass(frozen=True)
-class Estimate:
+class Estimate(NamedTuple):
     last_dose: date
     how: str
 
@@ -128,8 +127,7 @@ def describe_quantity(quantity: float, unit: str, dose: float, per_day: float) -
     return f"{_n(quantity)} {what}s at {_n(per_day)} a day{each}".replace("ss ", "s ")
 
 
-@dataclass(frozen=True)
-class Dose:
+class Dose(NamedTuple):
     """One dosage instruction, read."""
 
     amount: float | None
@@ -140,8 +138,7 @@ class Dose:
     bounds_days: float | None = None
 
 
-@dataclass(frozen=True)
-class Order:
+class Order(NamedTuple):
     """What a MedicationRequest says about supply."""
 
     status: str

@@ -100,7 +100,8 @@ class FilledOrders(Container[str]):
     only when one of its authorizingPrescription references holds the order's id."""
 
     def __init__(self, uses: Sequence[MedicationUse]) -> None:
-        self._fills = [u for u in uses if u.kind == "MedicationDispense"]
+        self._uses = uses
+        self._fills: list[MedicationUse] | None = None  # the dispenses, picked out when first asked
         self._known: dict[str, bool] = {}
 
     def __contains__(self, reference: object) -> bool:
@@ -115,4 +116,6 @@ class FilledOrders(Container[str]):
         kind, _, rid = reference.partition("/")
         if kind != "MedicationRequest" or not rid:
             return False
+        if self._fills is None:
+            self._fills = [u for u in self._uses if u.kind == "MedicationDispense"]
         return any(d.may_authorize(rid) and rid in _orders_filled_by(d) for d in self._fills)

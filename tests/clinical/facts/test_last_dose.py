@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from plugin.clinical.facts.supply import estimate, filled_orders
+from plugin.clinical.facts.supply import FilledOrders, estimate, filled_orders
 from plugin.fhir.medications import MedicationUse, read_medication_use
 
 NOW = date(2026, 11, 25)
@@ -168,3 +168,23 @@ def test_fills_win_over_refills() -> None:
 
 def test_unreadable_start_gives_no_estimate() -> None:
     assert estimate(view(order(authoredOn=None)), 30) is None
+
+
+# (the record's fills (authorizingPrescription), the order asked about, filled?, reason)
+FILLED_ROWS: list[tuple[list[Any], str, bool, str]] = [
+    ([[{"reference": "MedicationRequest/o"}]], "MedicationRequest/o", True, "a fill names the order"),
+    ([[{"reference": "MedicationRequest/o2"}]], "MedicationRequest/o", False, "a fill of another order"),
+    ([[{"reference": "https://ehr/fhir/MedicationRequest/o"}]], "MedicationRequest/o", True, "absolute URL"),
+    ([[{"reference": "Medication/o"}]], "MedicationRequest/o", False, "not a MedicationRequest"),
+    ([], "MedicationRequest/o", False, "no fills on record"),
+    ([[{"reference": "MedicationRequest/o"}]], "MedicationOrder/o", False, "only requests are filled"),
+]
+
+
+@pytest.mark.parametrize(("fills", "asked", "filled", "reason"), FILLED_ROWS, ids=[r[3] for r in FILLED_ROWS])
+def test_filled_orders_answer_the_order_that_asks(
+    fills: list[Any], asked: str, filled: bool, reason: str
+) -> None:
+    uses = [view(order())] + [view(dispense(authorizingPrescription=f)) for f in fills]
+    assert (asked in FilledOrders(uses)) is filled, reason
+    assert (asked in filled_orders(uses)) is filled, reason
