@@ -72,9 +72,8 @@ EMPTY = Concept((), "", "")
 # One request's memo of the usual concept (text, system, code, display -> Concept): a record repeats
 # its routes, categories and statuses.  Made by ``one_request`` and dropped when it ends: nothing a
 # request sent is remembered after it.
-_MEMO: ContextVar[dict[tuple[str, str, str, str, bool], Concept] | None] = ContextVar(
-    "naltrexone_cds_concepts", default=None
-)
+# Keyed by the code ((whole key, Concept)), and by the whole key for a further concept of one code.
+_MEMO: ContextVar[dict[Any, Any] | None] = ContextVar("naltrexone_cds_concepts", default=None)
 
 
 # And what is made of a concept (a Drug), by the concept's id: each value holds its concept, so no
@@ -154,18 +153,29 @@ def concept(raw: Any) -> Concept | None:
     found = raw.get("coding")
     # The usual shape, one coding and a text, all strings: read in line (what _read_concept gives).
     if type(found) is list and len(found) == 1 and type(one := found[0]) is dict:
-        said, system = raw.get("text", ""), one.get("system", "")
-        code, display = one.get("code", ""), one.get("display", "")
-        if type(said) is str and type(system) is str and type(code) is str and type(display) is str:
+        code = one.get("code", "")
+        if type(code) is str:
+            said, system, display = raw.get("text", ""), one.get("system", ""), one.get("display", "")
             # All the answer reads: the four strings, and whether a system came without its code.
-            coded = "code" in one or "system" not in one
+            key = (said, system, code, display, "code" in one or "system" not in one)
             memo = _MEMO.get()
-            if memo is None:
-                return _usual(said, system, code, display, coded, raw, found)
-            key = (said, system, code, display, coded)
-            if (known := memo.get(key)) is None:
-                known = memo[key] = _usual(said, system, code, display, coded, raw, found)
-            return known
+            if memo is not None:
+                # Found by its code (a short string to hash), then compared whole: hashing every
+                # text of every concept cost more.  A remembered key holds only strings, so what
+                # equals it is strings too.  A second concept of one code is kept by its whole key.
+                hit = memo.get(code)
+                if hit is not None and hit[0] == key:
+                    return hit[1]  # type: ignore[no-any-return]
+            if type(said) is str and type(system) is str and type(display) is str:
+                if memo is None:
+                    return _usual(*key, raw, found)
+                if (known := memo.get(key)) is None:
+                    known = _usual(*key, raw, found)
+                    if hit is None:
+                        memo[code] = (key, known)
+                    else:
+                        memo[key] = known
+                return known
     if "coding" not in raw and ("code" in raw or "system" in raw):
         single = coding(raw)
         return make_concept((single,) if single else (), "", _coding_damaged(raw))

@@ -6,19 +6,22 @@ an entry whose essential part is unreadable becomes an ``Unreadable`` that the a
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from plugin.fhir.clinical import Activity, Condition, Observation
-from plugin.fhir.concepts import concept
+from plugin.fhir.concepts import concept, made_of_concepts
 from plugin.fhir.medications import (
     MEDICATION_USE_TYPES,
     MedicationDef,
     MedicationUse,
+    read_drug,
     read_medication,
 )
 from plugin.fhir.references import resource_key
+from plugin.fhir.view import View
 
 ACTIVITY_TYPES = ("Procedure", "Encounter", "ServiceRequest", "Appointment", "EpisodeOfCare")
 
@@ -60,12 +63,13 @@ def medication_index(
     return index
 
 
-_Reader = Callable[[Mapping[str, Any], str, str], Any]
-_READERS: dict[str, tuple[str, _Reader]] = {  # the view classes themselves: one call per resource
-    "Observation": ("observations", Observation),
-    "Condition": ("conditions", Condition),
-    **{kind: ("activities", Activity) for kind in ACTIVITY_TYPES},
+# The views made by kind (one lookup per resource); True: its code is read when the view is made.
+_VIEWS: dict[str, tuple[type[View], bool]] = {
+    "Observation": (Observation, True),
+    "Condition": (Condition, True),
+    **{kind: (Activity, False) for kind in ACTIVITY_TYPES},
 }
+_new = object.__new__
 
 
 def _drug_unreadable(use: MedicationUse, key: str) -> Unreadable | None:
@@ -85,27 +89,39 @@ def read_record(
     """Every resource of the record to its view, once: one walk, each resource routed by a dict lookup
     on its type.  The Medications are indexed before the first entry that names its drug by reference
     (an order can name one that comes after it), else at the end: a record of coded drugs is walked
-    once."""
+    once.  A view is made with what is read of it here (``View.made``), without a call per field."""
     medications: dict[str, MedicationDef] | None = None
     medication_resources: list[Mapping[str, Any]] = []
     uses: list[MedicationUse] = []
-    found: dict[str, list[Any]] = {"observations": [], "conditions": []}
-    activities: dict[str, list[Activity]] = {}
+    views: dict[str, list[Any]] = {}  # resource type -> its views, in record order
     lost = list(unreadable)
-    counts: dict[str, int] = {}
+    kinds: list[str] = []  # counted at the end
     checked: set[int] = set()  # drugs found readable (a record's entries of one coded drug share it)
+    # This call's Drug of each coded drug concept (what read_drug keeps; outside ``one_request``
+    # nothing is kept and every entry's drug is read).
+    drugs = made_of_concepts()
+    drugs = {} if drugs is None else drugs
     for key, resources in by_key.items():
         for resource in resources:
             kind = resource.get("resourceType")
             if type(kind) is not str:
                 continue
-            counts[kind] = counts.get(kind, 0) + 1
+            kinds.append(kind)
             if kind in MEDICATION_USE_TYPES:
-                if medications is None and resource.get("medicationCodeableConcept") is None:
-                    medications = _medications(by_key, full_urls)  # its drug may be a Medication
-                use = MedicationUse(resource, key, medications or _NONE, kind)
+                raw = resource.get("medicationCodeableConcept")
+                if raw is None:
+                    if medications is None:
+                        medications = _medications(by_key, full_urls)  # its drug may be a Medication
+                    drug = read_drug(resource, medications)
+                elif (known := drugs.get(id(concept(raw)))) is None:
+                    drug = read_drug(resource, _NONE)  # the first entry of this drug (or none such)
+                else:
+                    drug = known
+                use = _new(MedicationUse)
+                fields = use.__dict__
+                fields["_raw"], fields["key"], fields["kind"], fields["drug"] = resource, key, kind, drug
                 uses.append(use)
-                if id(drug := use.drug) in checked:
+                if id(drug) in checked:
                     continue
                 if drug.damaged or not drug.readable or drug.reference is not None:
                     if (why := _drug_unreadable(use, key)) is not None:
@@ -113,27 +129,28 @@ def read_record(
                 else:
                     checked.add(id(drug))  # the entries hold it: its id is not reused meanwhile
                 continue
-            reader = _READERS.get(kind)
-            if reader is None:
+            made = _VIEWS.get(kind)
+            if made is None:
                 if kind == "Medication":
                     medication_resources.append(resource)
                 continue
-            view = reader[1](resource, key, kind)
-            if reader[0] == "activities":
-                activities.setdefault(kind, []).append(view)
-            else:
-                found[reader[0]].append(view)
-                code = concept(resource.get("code"))  # what the view's lazy ``code`` reads, given to it
-                view._init("code", code)
-                if code is None or code.damaged or not code.readable:
+            view = _new(made[0])
+            fields = view.__dict__
+            fields["_raw"], fields["key"], fields["kind"] = resource, key, kind
+            if (found := views.get(kind)) is None:
+                found = views[kind] = []
+            found.append(view)
+            if made[1]:  # what the view's lazy ``code`` reads, given to it
+                code = fields["code"] = concept(resource.get("code"))
+                if code is None or code.damaged or not (code.codings or code.text):
                     lost.append(Unreadable(view.reference, key, "code"))
     return ReadRecord(
         medication_uses=tuple(uses),
-        observations=tuple(found["observations"]),
-        conditions=tuple(found["conditions"]),
-        activities={k: tuple(v) for k, v in activities.items()},
+        observations=tuple(views.pop("Observation", ())),
+        conditions=tuple(views.pop("Condition", ())),
+        activities={k: tuple(v) for k, v in views.items()},
         medications=medication_index(medication_resources, full_urls) if medications is None else medications,
-        counts=dict(sorted(counts.items())),
+        counts=dict(sorted(Counter(kinds).items())),
         unreadable=tuple(lost),
     )
 

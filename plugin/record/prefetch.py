@@ -79,22 +79,21 @@ class _Reading:
             self.unreadable_keys.append(key)
             return
         out: list[dict[str, Any]] = []
-        matches = 0
+        lost = len(self.unreadable)
         for position, entry in enumerate(items(entries)):
             resource = entry.get("resource") if type(entry) is dict else None
             kind = resource.get("resourceType") if type(resource) is dict else None
             if type(kind) is not str:
                 self.unreadable.append(Unreadable(f"entry {position + 1} of {key}", key, "resource"))
-                matches += 1
                 continue
             search = entry.get("search")
             if kind == "OperationOutcome" or (type(search) is dict and search.get("mode") == "outcome"):
                 continue
-            matches += 1
             if kind == "Medication" and (url := text(entry.get("fullUrl"))):
                 self.full_urls[url] = resource  # type: ignore[assignment]
             out.append(resource)  # type: ignore[arg-type]
         self.resources[key] = out
+        matches = len(out) + len(self.unreadable) - lost  # the resources and the unreadable entries
         total = bundle.get("total")
         # total counts matches; some servers count _include'd resources too: compare with both.
         more = isinstance(total, int | float) and not isinstance(total, bool) and total > matches

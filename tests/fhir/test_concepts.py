@@ -90,3 +90,31 @@ def test_the_memo_is_the_requests_own_and_gone_after_it() -> None:
     assert second.codings[0].display == "Fentanyl screen" and second.words == "t Fentanyl screen"
     assert again == first and again is not first  # equal content, read again: nothing carried over
     assert concepts._MEMO.get() is None
+
+
+def test_concepts_of_one_code_are_told_apart_by_their_whole_content() -> None:
+    def said(text: Any, display: Any, system: Any = "http://loinc.org") -> dict[str, Any]:
+        return {"coding": [{"system": system, "code": "19295-5", "display": display}], "text": text}
+
+    # The memo finds a concept by its code, then compares the rest: texts that differ, texts of
+    # another JSON type that print alike (1 and "1", True and "True"), another system.
+    shapes = [
+        said("Opiates", "Opiates screen"),
+        said("Opiates", "Opiates confirm"),
+        said("1", "x"),
+        said(1, "x"),
+        said("True", "x"),
+        said(True, "x"),
+        said("Opiates", "Opiates screen", "urn:oid:2.16.840.1.113883.6.1"),
+        said("Opiates", "Opiates screen", 7),
+    ]
+    plain = [concept(raw) for raw in shapes]
+    with concepts.one_request():
+        for _ in range(2):
+            for raw in shapes * 2 + shapes[::-1]:
+                assert concept(raw) == plain[shapes.index(raw)], raw
+        first = [concept(raw) for raw in shapes]
+        assert [concept(raw) for raw in shapes] == first
+        remembered = [i for i, raw in enumerate(shapes) if type(raw["text"]) is str and not first[i].damaged]
+        assert remembered == [0, 1, 2, 4, 6]  # all-string concepts are read once each
+        assert all(concept(shapes[i]) is first[i] for i in remembered)
