@@ -144,6 +144,9 @@ def read_record(
                 code = fields["code"] = concept(resource.get("code"))
                 if code is None or code.damaged or not (code.codings or code.text):
                     lost.append(Unreadable(view.reference, key, "code"))
+                if kind == "Observation":  # and its coded value, which every hook call asks
+                    value = resource.get("valueCodeableConcept")
+                    fields["value_concept"] = None if value is None else concept(value)
     return ReadRecord(
         medication_uses=tuple(uses),
         observations=tuple(views.pop("Observation", ())),

@@ -64,6 +64,9 @@ def next_page(bundle: Mapping[str, Any]) -> str | None:
     return None
 
 
+_APART = frozenset({"OperationOutcome", "Medication"})  # search warnings; Medications by fullUrl
+
+
 @dataclass
 class _Reading:
     resources: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
@@ -81,17 +84,23 @@ class _Reading:
         out: list[dict[str, Any]] = []
         lost = len(self.unreadable)
         for position, entry in enumerate(items(entries)):
-            resource = entry.get("resource") if type(entry) is dict else None
-            kind = resource.get("resourceType") if type(resource) is dict else None
+            try:  # of decoded JSON only an object has .get: no type test per entry when all is well
+                resource = entry.get("resource")
+                kind = resource.get("resourceType")
+            except AttributeError:
+                kind = None
             if type(kind) is not str:
                 self.unreadable.append(Unreadable(f"entry {position + 1} of {key}", key, "resource"))
                 continue
             search = entry.get("search")
-            if kind == "OperationOutcome" or (type(search) is dict and search.get("mode") == "outcome"):
+            if type(search) is dict and search.get("mode") == "outcome":
                 continue
-            if kind == "Medication" and (url := text(entry.get("fullUrl"))):
-                self.full_urls[url] = resource  # type: ignore[assignment]
-            out.append(resource)  # type: ignore[arg-type]
+            if kind in _APART:
+                if kind == "OperationOutcome":
+                    continue
+                if url := text(entry.get("fullUrl")):
+                    self.full_urls[url] = resource
+            out.append(resource)
         self.resources[key] = out
         matches = len(out) + len(self.unreadable) - lost  # the resources and the unreadable entries
         total = bundle.get("total")

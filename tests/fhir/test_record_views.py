@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from plugin.fhir.clinical import Activity, Condition, Observation
-from plugin.fhir.concepts import RXNORM, concept, one_request
+from plugin.fhir.concepts import RXNORM, one_request
 from plugin.fhir.medications import MedicationUse
 from plugin.fhir.record import medication_index, read_record
 from tests import builders as b
@@ -22,6 +22,7 @@ def _record() -> dict[str, list[dict[str, Any]]]:
     del by_reference["medicationCodeableConcept"]
     by_reference["medicationReference"] = {"reference": "Medication/m1"}
     medication = {"resourceType": "Medication", "id": "m1", "code": b.concept(RXNORM, b.OXYCODONE[0], "x")}
+    negative = b.concept(SNOMED, "260385009", "Negative")
     broken = b.observation("o2", "19295-5", "Opiates", "2026-11-20", valueString="positive")
     broken["code"] = "opiates"
     return {
@@ -34,6 +35,7 @@ def _record() -> dict[str, list[dict[str, Any]]]:
         "observations": [
             b.observation("o1", "19295-5", "Opiates", "2026-11-20", valueString="negative"),
             broken,
+            b.observation("o3", "19295-5", "Opiates", "2026-11-20", valueCodeableConcept=negative),
         ],
         "conditions": [b.condition("c1", SNOMED, "5602001", "Opioid abuse", "2026-01-01")],
         "procedures": [b.procedure("p1", *_COLONOSCOPY), medication],
@@ -57,7 +59,10 @@ def test_views_are_what_their_constructors_make(memo: bool) -> None:
             assert _fields(use) == _fields(made) and type(use) is MedicationUse
         for view in (*read.observations, *read.conditions):
             coded = (Observation if view.kind == "Observation" else Condition)(view._raw, view.key, view.kind)
-            assert _fields(view) == _fields(coded) | {"code": concept(view._raw.get("code"))}
+            read_here = {"code": coded.code}
+            if view.kind == "Observation":  # its coded value is read here too
+                read_here["value_concept"] = coded.value_concept
+            assert _fields(view) == _fields(coded) | read_here
         for kind, activities in read.activities.items():
             assert [_fields(a) for a in activities] == [
                 _fields(Activity(a._raw, a.key, kind)) for a in activities
@@ -77,7 +82,7 @@ def test_views_are_what_their_constructors_make(memo: bool) -> None:
         "Medication": 1,
         "MedicationDispense": 1,
         "MedicationRequest": 3,
-        "Observation": 2,
+        "Observation": 3,
         "Procedure": 1,
     }
 
