@@ -97,10 +97,9 @@ def read_record(
     lost = list(unreadable)
     kinds: list[str] = []  # counted at the end
     checked: set[int] = set()  # drugs found readable (a record's entries of one coded drug share it)
-    # This call's Drug of each coded drug concept (what read_drug keeps; outside ``one_request``
-    # nothing is kept and every entry's drug is read).
+    # This call's Drug of each coded drug concept (what read_drug keeps; None outside ``one_request``,
+    # where every entry's drug is read by read_drug, its concept once).
     drugs = made_of_concepts()
-    drugs = {} if drugs is None else drugs
     for key, resources in by_key.items():
         for resource in resources:
             kind = resource.get("resourceType")
@@ -113,7 +112,7 @@ def read_record(
                     if medications is None:
                         medications = _medications(by_key, full_urls)  # its drug may be a Medication
                     drug = read_drug(resource, medications)
-                elif (known := drugs.get(id(concept(raw)))) is None:
+                elif drugs is None or (known := drugs.get(id(concept(raw)))) is None:
                     drug = read_drug(resource, _NONE)  # the first entry of this drug (or none such)
                 else:
                     drug = known
