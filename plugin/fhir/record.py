@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from plugin.fhir.clinical import Activity, Condition, Observation
-from plugin.fhir.concepts import concept, made_of_concepts
+from plugin.fhir.concepts import concept
 from plugin.fhir.medications import (
     MEDICATION_USE_TYPES,
     MedicationDef,
@@ -89,7 +89,9 @@ def read_record(
     """Every resource of the record to its view, once: one walk, each resource routed by a dict lookup
     on its type.  The Medications are indexed before the first entry that names its drug by reference
     (an order can name one that comes after it), else at the end: a record of coded drugs is walked
-    once.  A view is made with what is read of it here (``View.made``), without a call per field."""
+    once.  A view is made here without its constructor (one call less per resource): its ``__dict__``
+    gets what ``View.__init__`` (``MedicationUse.__init__``) would put there, and the fields read
+    here; tests/fhir/test_record_views.py holds the two ways equal."""
     medications: dict[str, MedicationDef] | None = None
     medication_resources: list[Mapping[str, Any]] = []
     uses: list[MedicationUse] = []
@@ -97,9 +99,6 @@ def read_record(
     lost = list(unreadable)
     kinds: list[str] = []  # counted at the end
     checked: set[int] = set()  # drugs found readable (a record's entries of one coded drug share it)
-    # This call's Drug of each coded drug concept (what read_drug keeps; None outside ``one_request``,
-    # where every entry's drug is read by read_drug, its concept once).
-    drugs = made_of_concepts()
     for key, resources in by_key.items():
         for resource in resources:
             kind = resource.get("resourceType")
@@ -107,15 +106,9 @@ def read_record(
                 continue
             kinds.append(kind)
             if kind in MEDICATION_USE_TYPES:
-                raw = resource.get("medicationCodeableConcept")
-                if raw is None:
-                    if medications is None:
-                        medications = _medications(by_key, full_urls)  # its drug may be a Medication
-                    drug = read_drug(resource, medications)
-                elif drugs is None or (known := drugs.get(id(concept(raw)))) is None:
-                    drug = read_drug(resource, _NONE)  # the first entry of this drug (or none such)
-                else:
-                    drug = known
+                if medications is None and resource.get("medicationCodeableConcept") is None:
+                    medications = _medications(by_key, full_urls)  # its drug may be a Medication
+                drug = read_drug(resource, medications or _NONE)  # one Drug per coded drug in a call
                 use = _new(MedicationUse)
                 fields = use.__dict__
                 fields["_raw"], fields["key"], fields["kind"], fields["drug"] = resource, key, kind, drug
@@ -141,7 +134,7 @@ def read_record(
             found.append(view)
             if made[1]:  # what the view's lazy ``code`` reads, given to it
                 code = fields["code"] = concept(resource.get("code"))
-                if code is None or code.damaged or not (code.codings or code.text):
+                if code is None or code.damaged or not code.readable:
                     lost.append(Unreadable(view.reference, key, "code"))
                 if kind == "Observation":  # and its coded value, which every hook call asks
                     value = resource.get("valueCodeableConcept")

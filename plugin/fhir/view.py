@@ -58,9 +58,6 @@ class View:
         if kind is not None:
             fields["kind"] = kind
 
-    def _init(self, name: str, value: Any) -> None:
-        self.__dict__[name] = value
-
     @lazy
     def kind(self) -> str:
         return str(self._raw.get("resourceType"))
