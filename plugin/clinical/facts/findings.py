@@ -28,7 +28,7 @@ from plugin.fhir.concepts import LOINC, Coding, Concept
 
 _INACTIVE_CLINICAL = {"inactive", "remission", "resolved"}
 _NOT_TRUE = {"refuted", "entered-in-error"}
-_NOT_RESULTS = {"entered-in-error", "cancelled"}
+NOT_RESULTS = frozenset({"entered-in-error", "cancelled"})  # an observation status that is no result
 _CHALLENGE = "naloxone-challenge-failed"
 _NONE: frozenset[str] = frozenset()
 
@@ -45,15 +45,15 @@ class CodeSets:
 
     def __init__(self, term: Terminology) -> None:
         self.term = term
-        self.known: dict[int, tuple[Concept, frozenset[str]]] = {}  # by id: (concept, its sets)
+        self._known: dict[int, tuple[Concept, frozenset[str]]] = {}  # by id: (concept, its sets)
 
     def of(self, concept: Concept | None) -> frozenset[str]:
         """``term.sets_of(codings_of(concept))``."""
         if concept is None:
             return _NONE
-        known = self.known.get(id(concept))
+        known = self._known.get(id(concept))
         if known is None:
-            known = self.known[id(concept)] = (concept, self.term.sets_of(concept.codings))
+            known = self._known[id(concept)] = (concept, self.term.sets_of(concept.codings))
         return known[1]
 
 
@@ -68,12 +68,9 @@ class CodedIndex:
     ) -> None:
         self._by_set: dict[str, list[Observation | Condition]] = {}
         self.with_components: list[Observation] = []  # observations: filled by ``walk_observations``
-        sets = sets or CodeSets(term)
-        known, of = sets.known, sets.of
+        of = (sets or CodeSets(term)).of
         for view in views:
-            code = view.code
-            coded = found[1] if (found := known.get(id(code))) is not None else of(code)
-            if coded:
+            if coded := of(view.code):
                 self.add(view, coded)
 
     def add(self, view: Observation | Condition, coded: frozenset[str]) -> None:
@@ -135,7 +132,7 @@ def urine_tests(
     tests: list[UrineTest] = []
     unreadable: list[tuple[Observation, str]] = []
     for obs in observations:
-        if obs.status in _NOT_RESULTS:
+        if obs.status in NOT_RESULTS:
             continue
         for part in (obs.result, *obs.components):
             codings = codings_of(part.code)

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from plugin.clinical.facts.findings import CodedIndex, CodeSets
+from plugin.clinical.facts.findings import NOT_RESULTS, CodedIndex, CodeSets
 from plugin.clinical.facts.model import Evidence
 from plugin.clinical.facts.unreadable import CHALLENGE, SCREENING, named_sets
 from plugin.fhir.clinical import Observation
@@ -21,7 +21,6 @@ _SCREEN_WORDS = frozenset({SCREENING, "opioid-short-acting", "opioid-long-acting
 PANEL = "urine-drug-screen-panel"
 _SCREEN_SETS = frozenset({SCREENING, CHALLENGE})  # a code in these is read as a screen or challenge
 _OBSERVATION_WORDS = _SCREEN_WORDS | {PANEL}  # what an observation's words are asked
-_NOT_RESULTS = ("entered-in-error", "cancelled")
 
 
 @dataclass
@@ -49,12 +48,12 @@ class _Codes:
 
     def __init__(self, sets: CodeSets) -> None:
         self._sets = sets
-        self.known: dict[int, _Code] = {}
+        self._known: dict[int, _Code] = {}
 
     def of(self, code: Any) -> _Code:
-        known = self.known.get(id(code))
+        known = self._known.get(id(code))
         if known is None:
-            known = self.known[id(code)] = self._read(code)
+            known = self._known[id(code)] = self._read(code)
         return known
 
     def _read(self, code: Any) -> _Code:
@@ -71,16 +70,15 @@ def walk_observations(observations: Iterable[Observation], sets: CodeSets) -> Ob
     walk = ObservationWalk(CodedIndex((), sets.term))
     index, with_components, suspect = walk.index, walk.index.with_components, walk.suspect
     codes = _Codes(sets)
-    known = codes.known
     for o in observations:
-        code = known.get(id(o.code)) or codes.of(o.code)  # the usual case: a code seen before
+        code = codes.of(o.code)
         coded = code.coded
         if coded:
             index.add(o, coded)
         # A failed naloxone challenge: its code says so, or (any code) its coded value does.
         if (
             CHALLENGE in coded or ((value := o.value_concept) is not None and CHALLENGE in sets.of(value))
-        ) and (o.status not in _NOT_RESULTS):
+        ) and (o.status not in NOT_RESULTS):
             walk.challenges.append(Evidence("Observation", o.id, o.when, "naloxone challenge"))
         if o.has_components:
             with_components.append(o)
@@ -89,7 +87,7 @@ def walk_observations(observations: Iterable[Observation], sets: CodeSets) -> Ob
             part = "components"  # component sent (null, {}, []) but none of it readable
         elif code.concept is None or code.screen:
             continue
-        elif code.panel and o.status not in _NOT_RESULTS and not o.result.has_value:
+        elif code.panel and o.status not in NOT_RESULTS and not o.result.has_value:
             part = "result"  # a drug screen panel sent with neither results nor components
         elif code.names_a_screen:
             part = "code"

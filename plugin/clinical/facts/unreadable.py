@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from plugin.clinical.facts.findings import CodedIndex
+from plugin.clinical.facts.findings import NOT_RESULTS, CodedIndex
 from plugin.clinical.terminology import Terminology
 from plugin.fhir.medications import MedicationUse
 from plugin.fhir.record import Unreadable
@@ -19,7 +19,6 @@ DEPENDENCE, OUD = "opioid-dependence-current", "opioid-use-disorder"
 WITHDRAWAL, SCREENING = "opioid-withdrawal-condition", "opioid-urine-drug-screening"
 CHALLENGE = "naloxone-challenge-failed"
 _CONDITION_WORDS = frozenset({DEPENDENCE, WITHDRAWAL, CHALLENGE, OUD})  # and a text-only condition's
-_NOT_RESULTS = ("entered-in-error", "cancelled")
 
 _NAMED = 5  # unreadable entries named on the card, then "and N more"
 _KIND_WORDS = {
@@ -85,7 +84,7 @@ def undated_challenges(index: CodedIndex) -> list[Unreadable]:
     return [
         Unreadable(o.reference, o.key, "date")
         for o in index.coded(CHALLENGE)
-        if o.when is None and o.status not in ("entered-in-error", "cancelled")
+        if o.when is None and o.status not in NOT_RESULTS
     ]
 
 
