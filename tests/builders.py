@@ -22,6 +22,9 @@ TRAMADOL = ("835603", "tramadol hydrochloride 50 MG Oral Tablet")
 METHADONE = ("864706", "methadone hydrochloride 10 MG Oral Tablet")
 SUBLOCADE = ("1996192", "1.5 ML buprenorphine 200 MG/ML Prefilled Syringe")
 BUP_NX_FILM = ("1010604", "buprenorphine 8 MG / naloxone 2 MG Sublingual Film")
+# An activity's code or type, coded only (no text): a detox, and a visit of another kind.
+DETOX_CODE = {"coding": [{"system": SCT, "code": "61480009", "display": "Drug detoxification"}]}
+CHECK_UP_CODE = {"coding": [{"system": SCT, "code": "185349003", "display": "Encounter for check up"}]}
 PREFETCH_KEYS = (
     "medicationRequests",
     "medicationDispenses",

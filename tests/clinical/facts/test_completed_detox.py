@@ -12,11 +12,10 @@ from plugin.clinical.facts.activities import walk_activities
 from plugin.clinical.facts.findings import CodeSets
 from plugin.clinical.terminology import default_terminology
 from plugin.fhir.clinical import read_activity
+from tests.builders import CHECK_UP_CODE, DETOX_CODE
 
 TERM = default_terminology()
-SCT = "http://snomed.info/sct"
-DETOX = {"coding": [{"system": SCT, "code": "61480009", "display": "Drug detoxification"}]}
-OTHER = {"coding": [{"system": SCT, "code": "185349003", "display": "Encounter for check up"}]}
+DETOX, OTHER = DETOX_CODE, CHECK_UP_CODE
 
 # (resource, the day the completed detox ended (None: no completed detox), reason)
 COMPLETED_ROWS: list[tuple[dict[str, Any], date | None, str]] = [

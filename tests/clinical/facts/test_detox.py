@@ -14,12 +14,11 @@ from plugin.clinical.terminology import default_terminology
 from plugin.fhir.clinical import read_activity
 from plugin.fhir.concepts import EMPTY
 from plugin.fhir.medications import Drug, read_medication_use
+from tests.builders import CHECK_UP_CODE, DETOX_CODE, SCT
 
 TERM = default_terminology()
 NOW = date(2026, 11, 25)
-SCT = "http://snomed.info/sct"
-DETOX = {"coding": [{"system": SCT, "code": "61480009", "display": "Drug detoxification"}]}
-OTHER = {"coding": [{"system": SCT, "code": "185349003", "display": "Encounter for check up"}]}
+DETOX, OTHER = DETOX_CODE, CHECK_UP_CODE
 
 # (resource, open detox?, reason)
 ACTIVITY_ROWS: list[tuple[dict[str, Any], bool, str]] = [
