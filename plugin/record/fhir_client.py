@@ -15,6 +15,7 @@ import http.cookiejar
 import logging
 import threading
 import time
+from collections import OrderedDict
 from typing import Any
 
 import orjson
@@ -31,6 +32,7 @@ from plugin.record.fhir_errors import (
     map_transport_error,
 )
 from plugin.record.limits import WATCHED_POOLS, Deadline, ReadBudget, running_under
+from plugin.record.origins import MAX_ORIGINS
 from plugin.record.prefetch import entry_resources
 
 __all__ = ["Deadline", "FhirClient", "ReadBudget", "session_for"]
@@ -74,7 +76,7 @@ class _BearerAuth(requests.auth.AuthBase):
         return "_BearerAuth(<redacted>)"
 
 
-_sessions: dict[tuple[str, str, int], requests.Session] = {}
+_sessions: OrderedDict[tuple[str, str, int], requests.Session] = OrderedDict()
 _sessions_lock = threading.Lock()
 
 
@@ -82,19 +84,29 @@ def session_for(base: BaseUrl) -> requests.Session:
     """The pooled Session of one FHIR origin, created once and shared by all threads.
 
     No token or cookie is kept on it: tokens are per call, and a cookie set for one patient's
-    query must never ride along on another's.
+    query must never ride along on another's.  Like the query threads (``plugin.record.origins``),
+    at most ``MAX_ORIGINS`` are kept, least recently used first: the oldest is closed, which ends its
+    idle pooled connections (one still in use finishes its query and is then closed).
     """
     key = (base.scheme, base.host, base.port)
     with _sessions_lock:
-        session = _sessions.get(key)
+        session = _sessions.pop(key, None)
         if session is None:
-            session = requests.Session()
-            session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
-            adapter = _WatchedAdapter(pool_connections=1, pool_maxsize=POOL_SIZE, max_retries=0)
-            session.mount(f"{base.scheme}://", adapter)
-            session.headers.update({"Accept": FHIR_MEDIA_TYPES[0], "User-Agent": "naltrexone-cds"})
-            _sessions[key] = session
+            session = _new_session(base.scheme)
+        _sessions[key] = session  # most recently used last
+        while len(_sessions) > MAX_ORIGINS:
+            _, retired = _sessions.popitem(last=False)
+            retired.close()
         return session
+
+
+def _new_session(scheme: str) -> requests.Session:
+    session = requests.Session()
+    session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
+    adapter = _WatchedAdapter(pool_connections=1, pool_maxsize=POOL_SIZE, max_retries=0)
+    session.mount(f"{scheme}://", adapter)
+    session.headers.update({"Accept": FHIR_MEDIA_TYPES[0], "User-Agent": "naltrexone-cds"})
+    return session
 
 
 def _retry_wait(header: str | None) -> float:

@@ -14,6 +14,8 @@ import orjson
 
 from plugin.http.services import PREFETCH
 from plugin.record import fetch, origins
+from plugin.record.allowlist import parse_base
+from plugin.record.fhir_client import session_for
 from tests.record.conftest import hook_request, settings
 from tests.support.loopback import Reply, loopback_server
 
@@ -48,3 +50,24 @@ def test_threads_are_reused_and_stalls_do_not_starve_the_next_call(fixture_scena
             result, elapsed = _fetch(fixture_scenario, healthy.base_url, 2.0)
         assert not result.failures and elapsed < 1.0
     assert _query_threads() <= origins.ORIGIN_THREADS * origins.MAX_ORIGINS
+
+
+def test_sessions_are_kept_for_the_most_recent_origins_and_the_oldest_is_closed() -> None:
+    with loopback_server(Reply(200, EMPTY_BUNDLE)) as server:
+        base = parse_base(server.base_url)
+        assert base is not None
+        first = session_for(base)
+        assert first.get(f"{server.base_url}/Patient").status_code == 200
+        assert session_for(base) is first and server.seen.connections == 1  # pooled, kept alive
+        # as many other origins as are kept (never connected to): the first is now the oldest
+        for port in range(1, origins.MAX_ORIGINS + 1):
+            other = parse_base(f"http://127.0.0.1:{port}/fhir")
+            assert other is not None
+            session_for(other)
+        again = session_for(base)
+        assert again is not first  # retired: a fresh session for this origin
+        assert again.get(f"{server.base_url}/Patient").status_code == 200
+        assert server.seen.connections == 2  # the retired session's connection was not reused
+        # a query still holding the retired session (a page fetch, say) goes on with a new connection
+        assert first.get(f"{server.base_url}/Patient").status_code == 200
+        assert server.seen.connections == 3
