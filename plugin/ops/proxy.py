@@ -4,7 +4,9 @@ Why: a Python worker thread that starts reading a request whose client trickles 
 (one byte a second, say) is held until that client finishes - 8 such connections stalled every hook
 call of the old gunicorn server, and granian, which reads headers in Rust, still hands the body to a
 Python thread to read.  nginx reads each request completely (headers and body, bounded in size and
-time) before it passes it on, so the workers only ever see whole requests, over a private Unix socket.
+time) before it passes it on, so the workers only ever see whole requests, over private Unix sockets:
+one per worker (``plugin.ops.sockets``), each an upstream server of its own.  nginx sends each call to
+the worker with the fewest calls in flight (``least_conn``) and keeps connections to every worker open.
 
 Timeouts (``NALTREXONE_CDS_CLIENT_TIMEOUT``): the whole header block must arrive within it, the body may
 pause no longer than it between two reads, and an idle keep-alive connection is closed after
@@ -26,7 +28,7 @@ import socket
 import subprocess
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from plugin.ops.supervise import pdeathsig_prefix
@@ -84,10 +86,25 @@ def _user_line() -> str:
     return f"user {pwd.getpwuid(os.geteuid()).pw_name} {grp.getgrgid(os.getegid()).gr_name};"
 
 
+def _upstream(sockets: Sequence[Path]) -> str:
+    """One server per worker socket.  ``max_fails=0``: a worker that died is never taken out of the
+    rotation (nginx's default, for 10 s after one error): granian respawns it on the same socket, and
+    what nginx sends there meanwhile waits in that socket's backlog, as with a single shared socket.
+    ``least_conn`` comes before ``keepalive`` (nginx's rule for a balancing method)."""
+    servers = " ".join(f"server unix:{path} max_fails=0;" for path in sockets)
+    return f"upstream workers {{ least_conn; {servers} keepalive {UPSTREAM_KEEPALIVE}; }}"
+
+
 def nginx_config(
-    *, host: str, port: int, upstream: Path, directory: Path, client_timeout_s: float, max_body_bytes: int
+    *,
+    host: str,
+    port: int,
+    upstreams: Sequence[Path],
+    directory: Path,
+    client_timeout_s: float,
+    max_body_bytes: int,
 ) -> str:
-    """The nginx.conf of one ``serve``: listen on host:port, buffer, pass to the workers' socket."""
+    """The nginx.conf of one ``serve``: listen on host:port, buffer, pass to the workers' sockets."""
     timeout = f"{max(1, round(client_timeout_s * 1000))}ms"
     listen = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
     return f"""# written by naltrexone-cds serve; regenerated at every start
@@ -111,7 +128,7 @@ http {{
   fastcgi_temp_path {directory}/fastcgi;
   uwsgi_temp_path {directory}/uwsgi;
   scgi_temp_path {directory}/scgi;
-  upstream workers {{ server unix:{upstream}; keepalive {UPSTREAM_KEEPALIVE}; }}
+  {_upstream(upstreams)}
   server {{
     listen {listen} backlog=1024;
     location / {{
@@ -134,7 +151,7 @@ http {{
 
 
 def upstream_healthy(socket_path: Path, timeout_s: float = 1.0) -> bool:
-    """True when a worker answers ``GET /healthz`` with 200 on the workers' Unix socket."""
+    """True when the worker answers ``GET /healthz`` with 200 on its Unix socket."""
     connection = http.client.HTTPConnection("workers", timeout=timeout_s)
     try:
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -150,7 +167,7 @@ def upstream_healthy(socket_path: Path, timeout_s: float = 1.0) -> bool:
 
 
 class Proxy:
-    """nginx as a child: it starts listening once a worker answers, and stops before the workers."""
+    """nginx as a child: it starts listening once every worker answers, and stops before the workers."""
 
     def __init__(self, binary: str, config: str, directory: Path) -> None:
         self.directory = directory
@@ -168,17 +185,22 @@ class Proxy:
         if checked.returncode != 0:
             raise RuntimeError(f"nginx refused its configuration: {checked.stderr.decode()[-2000:]}")
 
-    def start_when_ready(self, upstream: Path, on_failure: Callable[[], None]) -> None:
-        """In the background: wait for a worker on ``upstream``, then start nginx (no 502 at start-up)."""
-        threading.Thread(target=self._start, args=(upstream, on_failure), daemon=True).start()
+    def start_when_ready(self, upstreams: Sequence[Path], on_failure: Callable[[], None]) -> None:
+        """In the background: wait until the worker on each socket answers, then start nginx (no 502,
+        and no call waiting for a worker still building its app, at start-up)."""
+        threading.Thread(target=self._start, args=(list(upstreams), on_failure), daemon=True).start()
 
-    def _start(self, upstream: Path, on_failure: Callable[[], None]) -> None:
+    def _start(self, upstreams: list[Path], on_failure: Callable[[], None]) -> None:
         deadline = time.monotonic() + STARTUP_TIMEOUT_S
-        while not upstream_healthy(upstream):
+        waiting = list(upstreams)
+        while waiting:
+            if upstream_healthy(waiting[0]):
+                waiting.pop(0)
+                continue
             if self.stopping:
                 return
             if time.monotonic() > deadline:
-                _log.error("no worker answered within %.0f s: stopping the service", STARTUP_TIMEOUT_S)
+                _log.error("a worker did not answer within %.0f s: stopping the service", STARTUP_TIMEOUT_S)
                 on_failure()
                 return
             time.sleep(0.05)

@@ -6,7 +6,8 @@ gthread's CPU per call for the same app (the bare Flask echo and the service ali
 alone sheds slow clients: gunicorn gives each connection a thread from the first byte, granian hands
 the body to a Python thread to read.  So ``serve`` runs nginx in front (``plugin.ops.proxy``) unless
 ``NALTREXONE_CDS_PROXY=none``: it reads every request completely, within ``NALTREXONE_CDS_CLIENT_TIMEOUT``,
-and passes whole requests to the workers over a private Unix socket.
+and passes whole requests to the workers, each on a private Unix socket of its own, to the one with
+the fewest calls in flight (``plugin.ops.sockets``: why, and the granian internals it relies on).
 
 ``NALTREXONE_CDS_WORKERS`` (or ``WEB_CONCURRENCY``; default one per core) and ``NALTREXONE_CDS_THREADS``
 (default ``DEFAULT_THREADS``) size the workers; a worker that dies is replaced.  Shutdown is graceful:
@@ -48,7 +49,6 @@ GRANIAN_LOGGING: dict[str, Any] = {
         "granian.access": {"level": "INFO", "handlers": [], "propagate": True},
     },
 }
-
 
 DEFAULT_THREADS = 4
 MMAP_THRESHOLD_BYTES = 1024 * 1024
@@ -173,13 +173,15 @@ def freeze_startup_objects() -> None:
     gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
 
 
-def _granian(options: ServeOptions, socket_path: Path | None) -> Any:
+def _granian(options: ServeOptions, sockets: list[Path]) -> Any:  # no sockets: on host:port itself
     from granian.constants import HTTPModes, Interfaces
     from granian.http import HTTP1Settings
-    from granian.server import MPServer as Server
 
-    class _Server(Server):
+    from plugin.ops.sockets import SocketPerWorker
+
+    class _Server(SocketPerWorker):
         proxy: Any = None
+        worker_sockets = sockets
 
         def shutdown(self, exit_code: int = 0) -> None:
             if self.proxy is not None:  # first: no new requests, and those it holds reach the workers
@@ -191,7 +193,7 @@ def _granian(options: ServeOptions, socket_path: Path | None) -> Any:
         "plugin",  # not imported: each worker builds its app with _load
         address=options.host,
         port=options.port,
-        uds=socket_path,
+        uds=sockets[0] if sockets else None,  # granian's own checks; it binds every socket
         interface=Interfaces.WSGI,
         workers=options.workers,
         blocking_threads=options.threads,
@@ -208,29 +210,30 @@ def _granian(options: ServeOptions, socket_path: Path | None) -> Any:
 def serve(factory: Callable[[], Any], options: ServeOptions) -> None:
     """Run ``factory()`` (called in each worker) under granian, behind nginx unless PROXY=none."""
     from plugin.ops import proxy as nginx
+    from plugin.ops.sockets import worker_socket_paths
 
     created = not os.environ.get(MULTIPROC_ENV)
     prepare_metrics_dir()
-    private = Path(tempfile.mkdtemp(prefix="naltrexone-cds-serve-"))  # 0700: the socket's directory
+    private = Path(tempfile.mkdtemp(prefix="naltrexone-cds-serve-"))  # 0700: the sockets' directory
     try:
         if options.proxy == "none":
-            _granian(options, None).serve(target_loader=partial(_load, factory))
+            _granian(options, []).serve(target_loader=partial(_load, factory))
             return
-        socket_path = private / "workers.sock"
+        sockets = worker_socket_paths(private, options.workers)
         config = nginx.nginx_config(
             host=options.host,
             port=options.port,
-            upstream=socket_path,
+            upstreams=sockets,
             directory=private,
             client_timeout_s=options.client_timeout_s,
             max_body_bytes=options.max_body_bytes,
         )
         proxy = nginx.Proxy(nginx.find_nginx(), config, private)
         proxy.check()
-        server = _granian(options, socket_path)
+        server = _granian(options, sockets)
         server.proxy = proxy
         stop = server.signal_handler_interrupt
-        server.on_startup(lambda: proxy.start_when_ready(socket_path, on_failure=stop))
+        server.on_startup(lambda: proxy.start_when_ready(sockets, on_failure=stop))
         server.serve(target_loader=partial(_load, factory))
     finally:
         shutil.rmtree(private, ignore_errors=True)

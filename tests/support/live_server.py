@@ -37,6 +37,20 @@ def live_server(
     With ``stderr_path`` everything the server writes to stderr (its log) is kept in that file;
     ``command`` is what runs ``serve`` (the CLI, or a test launcher around it).
     """
+    with live_process(env, dev, timeout, stderr_path, port, command) as (base, _proc):
+        yield base
+
+
+@contextmanager
+def live_process(
+    env: Mapping[str, str],
+    dev: bool = True,
+    timeout: float = 20.0,
+    stderr_path: Path | None = None,
+    port: int | None = None,
+    command: Sequence[str] = (str(CLI),),
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """``live_server``, yielding the ``serve`` process too (to find its workers below it)."""
     port = port or free_port()
     args = [*command, "serve", "--host", "127.0.0.1", "--port", str(port)] + (["--dev"] if dev else [])
     log_file = open(stderr_path, "wb") if stderr_path else None  # noqa: SIM115 - closed below
@@ -62,7 +76,7 @@ def live_server(
             if time.monotonic() > deadline:
                 raise RuntimeError("server did not start")
             time.sleep(0.1)
-        yield base
+        yield base, proc
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGTERM)
