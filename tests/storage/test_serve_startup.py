@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from plugin.ops.server import GC_YOUNG_THRESHOLD, freeze_startup_objects, return_large_blocks_to_the_os
+from plugin.ops.tuning import GC_YOUNG_THRESHOLD, freeze_startup_objects, return_large_blocks_to_the_os
 from tests.paths import REPO_ROOT
 
 CHECK = """
