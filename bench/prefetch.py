@@ -1,6 +1,7 @@
-"""Part 1 of ``make bench``: 100-resource prefetch - the service, the bare Flask echo, the Node sample.
+"""Part 1 of ``make bench``: 100-resource prefetch - the service, the bare Flask echo, the service's edge
+alone (``bench.edge``: its clinical decision stored, not made per call), the Node sample.
 
-Load runs are interleaved (service, echo, Node, service, ...) and repeated; the run of median throughput
+Load runs are interleaved (service, echo, edge, Node, service, ...) and repeated; the run of median throughput
 is kept per column.  Beside latency and throughput each run reports the servers' own CPU time per call
 (master, nginx and workers, from /proc): on a shared machine it moves far less than req/s does.
 """
@@ -15,7 +16,7 @@ import orjson
 from bench.loadgen import FreshRequests, run_load
 from bench.node import NODE_PATH, node_service
 from bench.records import PATIENT, hook_request
-from bench.servers import Server, ceiling_command, running, service_command
+from bench.servers import Server, ceiling_command, edge_command, running, service_command
 from bench.slowclients import slow_client_curve
 
 SERVICE_PATH = "/cds-services/naltrexone-order-select"
@@ -93,9 +94,12 @@ def run_prefetch_part(workdir: Path, env: dict[str, str], workers: int, seconds:
         out["response_bytes"] = len(answer)
         out["cards"] = [c["source"]["topic"]["code"] for c in orjson.loads(answer)["cards"]]
         ceiling_env = {**env, "BENCH_CEILING_RESPONSE": str(response_file)}
-        with running("echo", ceiling_command(), ceiling_env, workdir, workers) as echo:
+        with (
+            running("echo", ceiling_command(), ceiling_env, workdir, workers) as echo,
+            running("edge", edge_command(), env, workdir, workers) as edge,
+        ):
             with node_service(workdir) as node:
-                columns = [(ours, ours_requests), (echo, ours_requests)]
+                columns = [(ours, ours_requests), (echo, ours_requests), (edge, ours_requests)]
                 if node is not None:
                     columns.append((node, node_requests))
                 for concurrency in (1, SATURATED):
@@ -130,6 +134,9 @@ def ratios(out: dict[str, Any], saturated: int) -> dict[str, Any]:
         "p99_ms_c1": ours1["p99_ms"],
         "p99_vs_echo_c8": round(ours8["p99_ms"] / echo8["p99_ms"], 2),
         "cpu_us_over_echo_c8": ours8["server_cpu_us_per_call"] - echo8["server_cpu_us_per_call"],
+        # Not a target: the edge alone (bench.edge) - the most any clinical core could reach here.
+        "edge_rps_vs_echo_c8": round(runs[f"edge@c{saturated}"]["rps"] / echo8["rps"], 3),
+        "edge_rps_vs_node_c8": round(runs[f"edge@c{saturated}"]["rps"] / node8["rps"], 3) if node8 else None,
         "slow_worst_ms_256": None if None in worst else max(worst),
     }
 

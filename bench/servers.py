@@ -147,3 +147,7 @@ def service_command() -> list[str]:
 
 def ceiling_command() -> list[str]:
     return [sys.executable, "-m", "bench.ceiling"]
+
+
+def edge_command() -> list[str]:
+    return [sys.executable, "-m", "bench.edge"]

@@ -1,0 +1,41 @@
+"""``bench.edge``: the service's edge with the clinical decision made once - the benchmark's edge column."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bench.edge import decide_once
+from plugin import create_app
+from plugin.http import api
+from plugin.http.services import SERVICES
+from tests.paths import SCENARIOS
+
+OPIOID = SCENARIOS / "r1-active-oxycodone.json"
+CLEAN = SCENARIOS / "clean-oral-daily-aud.json"
+
+
+def _request(path: Path) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(path.read_text())
+    return data["request"]
+
+
+def _rules(client: Any, request: dict[str, Any]) -> list[str]:
+    service = next(s.id for s in SERVICES.values() if s.hook == request["hook"])
+    response = client.post(f"/cds-services/{service}", json=request)
+    assert response.status_code == 200, response.get_json()
+    return [card["source"]["topic"]["code"] for card in response.get_json()["cards"]]
+
+
+def test_every_call_gets_the_first_calls_outcome(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    opioid, clean = _request(OPIOID), _request(CLEAN)
+    client = create_app({"auth": "none", "now": "2026-11-20", "state_dir": str(tmp_path)}).test_client()
+    decided = [_rules(client, opioid), _rules(client, clean)]
+    assert "R1" in decided[0] and "R1" not in decided[1]  # the real service tells them apart
+
+    monkeypatch.setattr(api, "evaluate", decide_once(api.evaluate))
+    assert _rules(client, clean) == decided[1]  # the first call decides ...
+    assert _rules(client, opioid) == decided[1]  # ... and every later call gets that decision
