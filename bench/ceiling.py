@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import msgspec
@@ -35,12 +36,13 @@ def create_app() -> Flask:
     return app
 
 
-def main() -> None:
+def serve_on_port(factory: Callable[[], Flask]) -> None:
+    """``--port N``: serve ``factory`` (called in each worker) on it with the service's ``serve``."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args()
-    serve(create_app, serve_options(load_settings(), "127.0.0.1", args.port))
+    serve(factory, serve_options(load_settings(), "127.0.0.1", args.port))
 
 
 if __name__ == "__main__":
-    main()
+    serve_on_port(create_app)

@@ -13,23 +13,18 @@ however fast, could reach under this server with this edge.
 
 from __future__ import annotations
 
-import argparse
 from typing import Any
 
 from flask import Flask
 
-from plugin import create_app as create_service_app
-from plugin.clinical.evaluate import Outcome
-from plugin.http import api
-from plugin.ops.server import prepare_worker_app, serve, serve_options
-from plugin.settings import load_settings
+from bench.ceiling import serve_on_port
 
 
 def decide_once(evaluate: Any) -> Any:
     """``evaluate`` run for the first call only; every later call gets that call's outcome."""
-    stored: list[Outcome] = []
+    stored: list[Any] = []  # the first call's plugin.clinical.evaluate.Outcome
 
-    def stored_outcome(*args: Any) -> Outcome:
+    def stored_outcome(*args: Any) -> Any:
         if not stored:
             stored.append(evaluate(*args))
         return stored[0]
@@ -38,17 +33,18 @@ def decide_once(evaluate: Any) -> Any:
 
 
 def create_app() -> Flask:
-    """The app a ``serve`` worker runs, with ``plugin.http.api``'s ``evaluate`` deciding once."""
+    """The app a ``serve`` worker runs, with ``plugin.http.api``'s ``evaluate`` deciding once.
+
+    Imported here, in the worker: the service's modules load prometheus_client, which must first see the
+    metrics directory that ``serve`` prepares (``plugin.ops.server``).
+    """
+    from plugin import create_app as create_service_app
+    from plugin.http import api
+    from plugin.ops.server import prepare_worker_app
+
     api.evaluate = decide_once(api.evaluate)
     return prepare_worker_app(create_service_app())
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--port", type=int, required=True)
-    args = parser.parse_args()
-    serve(create_app, serve_options(load_settings(), "127.0.0.1", args.port))
-
-
 if __name__ == "__main__":
-    main()
+    serve_on_port(create_app)

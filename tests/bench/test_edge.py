@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +14,7 @@ from bench.edge import decide_once
 from plugin import create_app
 from plugin.http import api
 from plugin.http.services import SERVICES
-from tests.paths import SCENARIOS
+from tests.paths import REPO_ROOT, SCENARIOS
 
 OPIOID = SCENARIOS / "r1-active-oxycodone.json"
 CLEAN = SCENARIOS / "clean-oral-daily-aud.json"
@@ -39,3 +41,16 @@ def test_every_call_gets_the_first_calls_outcome(tmp_path: Path, monkeypatch: py
     monkeypatch.setattr(api, "evaluate", decide_once(api.evaluate))
     assert _rules(client, clean) == decided[1]  # the first call decides ...
     assert _rules(client, opioid) == decided[1]  # ... and every later call gets that decision
+
+
+def test_the_serve_master_does_not_load_the_metrics_library() -> None:
+    # prometheus_client picks its storage when imported; in the master, before serve has prepared the
+    # metrics directory, it would write counter files into the working directory.
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import sys, bench.edge; print('prometheus_client' in sys.modules)"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=REPO_ROOT,
+    )
+    assert loaded.stdout.strip() == "False"
