@@ -16,6 +16,7 @@ import logging
 import threading
 import time
 from collections import OrderedDict
+from functools import partial
 from typing import Any
 
 import orjson
@@ -32,7 +33,7 @@ from plugin.record.fhir_errors import (
     map_transport_error,
 )
 from plugin.record.limits import WATCHED_POOLS, Deadline, ReadBudget, running_under
-from plugin.record.origins import MAX_ORIGINS
+from plugin.record.origins import most_recent
 from plugin.record.prefetch import entry_resources
 
 __all__ = ["Deadline", "FhirClient", "ReadBudget", "session_for"]
@@ -90,14 +91,7 @@ def session_for(base: BaseUrl) -> requests.Session:
     """
     key = (base.scheme, base.host, base.port)
     with _sessions_lock:
-        session = _sessions.pop(key, None)
-        if session is None:
-            session = _new_session(base.scheme)
-        _sessions[key] = session  # most recently used last
-        while len(_sessions) > MAX_ORIGINS:
-            _, retired = _sessions.popitem(last=False)
-            retired.close()
-        return session
+        return most_recent(_sessions, key, partial(_new_session, base.scheme), requests.Session.close)
 
 
 def _new_session(scheme: str) -> requests.Session:

@@ -12,8 +12,9 @@ from __future__ import annotations
 import os
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any
+from typing import Any, TypeVar
 
 from plugin.record.allowlist import parse_base
 
@@ -21,6 +22,7 @@ from plugin.record.allowlist import parse_base
 ORIGIN_THREADS = 48
 MAX_ORIGINS = 16  # an allow-list names a few FHIR servers; loopback test servers come and go
 
+T = TypeVar("T")
 _pools: OrderedDict[tuple[str, str, int], ThreadPoolExecutor] = OrderedDict()
 _lock = threading.Lock()
 
@@ -32,17 +34,32 @@ def origin_of(base_url: str) -> tuple[str, str, int]:
     return (base.scheme, base.host, base.port)
 
 
+def most_recent(
+    kept: OrderedDict[tuple[str, str, int], T],
+    origin: tuple[str, str, int],
+    make: Callable[[], T],
+    retire: Callable[[T], object],
+) -> T:
+    """``kept[origin]`` (made on first use), now the most recently used; beyond ``MAX_ORIGINS`` the least
+    recently used are retired.  The caller holds the lock that guards ``kept``."""
+    found = kept.pop(origin, None)
+    if found is None:
+        found = make()
+    kept[origin] = found  # most recently used last
+    while len(kept) > MAX_ORIGINS:
+        _, retired = kept.popitem(last=False)
+        retire(retired)
+    return found
+
+
+def _new_pool() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=ORIGIN_THREADS, thread_name_prefix="fhir-fetch")
+
+
 def executor_for(origin: tuple[str, str, int]) -> ThreadPoolExecutor:
     """The query threads of ``origin``, created on first use."""
     with _lock:
-        pool = _pools.pop(origin, None)
-        if pool is None:
-            pool = ThreadPoolExecutor(max_workers=ORIGIN_THREADS, thread_name_prefix="fhir-fetch")
-        _pools[origin] = pool  # most recently used last
-        while len(_pools) > MAX_ORIGINS:
-            _, retired = _pools.popitem(last=False)
-            retired.shutdown(wait=False)
-        return pool
+        return most_recent(_pools, origin, _new_pool, lambda pool: pool.shutdown(wait=False))
 
 
 def submit(origin: tuple[str, str, int], fn: Any, *args: Any, **kwargs: Any) -> Future[Any]:
