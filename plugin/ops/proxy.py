@@ -192,18 +192,17 @@ class Proxy:
 
     def _start(self, upstreams: list[Path], on_failure: Callable[[], None]) -> None:
         deadline = time.monotonic() + STARTUP_TIMEOUT_S
-        waiting = list(upstreams)
-        while waiting:
-            if upstream_healthy(waiting[0]):
-                waiting.pop(0)
-                continue
-            if self.stopping:
-                return
-            if time.monotonic() > deadline:
-                _log.error("a worker did not answer within %.0f s: stopping the service", STARTUP_TIMEOUT_S)
-                on_failure()
-                return
-            time.sleep(0.05)
+        for upstream in upstreams:  # one after another, all within the one start-up deadline
+            while not upstream_healthy(upstream):
+                if self.stopping:
+                    return
+                if time.monotonic() > deadline:
+                    _log.error(
+                        "a worker did not answer within %.0f s: stopping the service", STARTUP_TIMEOUT_S
+                    )
+                    on_failure()
+                    return
+                time.sleep(0.05)
         with self.lock:
             if self.stopping:
                 return
