@@ -2,7 +2,8 @@
 
 It reads and parses the hook request exactly as the service does (msgspec's JSON decoder, as in
 ``plugin.http.api``) and answers the JSON the service answered for the same request (a file named by
-``BENCH_CEILING_RESPONSE``), doing no clinical work.  ``python -m bench.ceiling --port N`` serves it via ``plugin.ops.server.serve``.
+``BENCH_CEILING_RESPONSE``), doing no clinical work.  ``python -m bench.ceiling --port N`` serves it
+via ``plugin.ops.server.serve`` (``serve_on_port``, which ``bench.edge`` shares).
 """
 
 from __future__ import annotations

@@ -124,6 +124,7 @@ def ratios(out: dict[str, Any], saturated: int) -> dict[str, Any]:
     runs = out["runs"]
     ours1, ours8 = runs["service@c1"], runs[f"service@c{saturated}"]
     echo1, echo8 = runs["echo@c1"], runs[f"echo@c{saturated}"]
+    edge8 = runs[f"edge@c{saturated}"]
     node1, node8 = runs.get("node@c1"), runs.get(f"node@c{saturated}")
     worst = [p["worst_ms"] for p in out["slow_clients"] if p["slow_connections"] == max_count(out)]
     return {
@@ -135,8 +136,8 @@ def ratios(out: dict[str, Any], saturated: int) -> dict[str, Any]:
         "p99_vs_echo_c8": round(ours8["p99_ms"] / echo8["p99_ms"], 2),
         "cpu_us_over_echo_c8": ours8["server_cpu_us_per_call"] - echo8["server_cpu_us_per_call"],
         # Not a target: the edge alone (bench.edge) - the most any clinical core could reach here.
-        "edge_rps_vs_echo_c8": round(runs[f"edge@c{saturated}"]["rps"] / echo8["rps"], 3),
-        "edge_rps_vs_node_c8": round(runs[f"edge@c{saturated}"]["rps"] / node8["rps"], 3) if node8 else None,
+        "edge_rps_vs_echo_c8": round(edge8["rps"] / echo8["rps"], 3),
+        "edge_rps_vs_node_c8": round(edge8["rps"] / node8["rps"], 3) if node8 else None,
         "slow_worst_ms_256": None if None in worst else max(worst),
     }
 

@@ -36,7 +36,7 @@ class Server:
 
     def cpu_seconds(self) -> float:
         """CPU time so far of every process of the server (user + system)."""
-        return sum(_cpu(pid) for pid in [self.process.pid, *self.descendants()])
+        return sum(process_cpu_seconds(pid) for pid in [self.process.pid, *self.descendants()])
 
     def worker_rss_mb(self) -> dict[str, float]:
         """Largest current (VmRSS) and peak (VmHWM) resident set over the workers, in MB."""
@@ -80,7 +80,7 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
-def _cpu(pid: int) -> float:
+def process_cpu_seconds(pid: int) -> float:
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:

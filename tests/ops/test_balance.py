@@ -16,7 +16,7 @@ from pathlib import Path
 
 import requests
 
-from bench.servers import _cpu
+from bench.servers import process_cpu_seconds
 from tests.security.attack_support import SCENARIO, SIGN
 from tests.support.live_server import live_process
 from tests.support.waiting import wait_until
@@ -55,10 +55,10 @@ def _connection(base: str) -> list[int]:
 def _burst(base: str, pids: list[int]) -> tuple[list[int], list[float]]:
     """Concurrent calls over ``CONNECTIONS`` persistent connections: their statuses, and each pid's
     share of the CPU the workers spent meanwhile."""
-    before = [_cpu(pid) for pid in pids]
+    before = [process_cpu_seconds(pid) for pid in pids]
     with ThreadPoolExecutor(CONNECTIONS) as pool:
         statuses = [s for conn in pool.map(_connection, [base] * CONNECTIONS) for s in conn]
-    spent = [_cpu(pid) - b for pid, b in zip(pids, before, strict=True)]
+    spent = [process_cpu_seconds(pid) - b for pid, b in zip(pids, before, strict=True)]
     total = sum(spent) or 1.0
     return statuses, [s / total for s in spent]
 
